@@ -38,7 +38,7 @@ async function targets() {
 export async function buildAll({ quiet = false } = {}) {
   await mkdir(outDir, { recursive: true });
   const list = await targets();
-  await Promise.all(
+  const results = await Promise.allSettled(
     list.map(async ({ name, entry }) => {
       const dest = join(outDir, name);
       const tmp = `${dest}.tmp-${process.pid}`;
@@ -59,10 +59,18 @@ export async function buildAll({ quiet = false } = {}) {
       await rename(tmp, dest);
     }),
   );
+  // Every target is attempted, so one broken plugin does not hide the others' builds.
+  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${list[i].name}: ${r.reason?.message ?? r.reason}`] : []));
+  if (failed.length) throw new Error(`build failed for ${failed.length} of ${list.length}:\n${failed.join("\n")}`);
   if (!quiet) console.log(`built ${list.length} executables in ${outDir}: ${list.map((t) => t.name).join(", ")}`);
   return list;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await buildAll();
+  try {
+    await buildAll();
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
 }
