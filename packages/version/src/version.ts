@@ -1,0 +1,102 @@
+/**
+ * Spec version strings: parsing with Go's rules, comparison, and the
+ * versions a plugin supports.
+ */
+import semverCompare from "semver/functions/compare.js";
+import { CniError, ErrorCode, SPEC_VERSIONS } from "@tscni/types";
+
+/** Every spec version, oldest first. */
+export const ALL_VERSIONS: readonly string[] = SPEC_VERSIONS;
+
+/** The spec versions a plugin speaks, as listed in its VERSION answer. */
+export interface PluginInfo {
+  readonly supportedVersions: readonly string[];
+}
+
+const PART_NAMES = ["major", "minor", "micro"] as const;
+
+/**
+ * Parses a version with Go's rules and returns it normalised to
+ * `major.minor.micro`: "" is 0.1.0, "1" is 1.0.0, "1.2" is 1.2.0, "01.2.3"
+ * is 1.2.3. Four or more parts, empty parts, pre-release suffixes and
+ * anything but decimal digits are CniError 6. (Go's Atoi also takes a sign,
+ * so "-1.0.0" parses there; a negative version means nothing, so it is
+ * rejected here.)
+ */
+export function parseVersion(version: string): string {
+  if (typeof version !== "string") {
+    throw new CniError(ErrorCode.DecodingFailure, `invalid version ${JSON.stringify(version) ?? String(version)}: not a string`);
+  }
+  if (version === "") return "0.1.0";
+  const parts = version.split(".");
+  if (parts.length > 3) {
+    throw new CniError(ErrorCode.DecodingFailure, `invalid version ${JSON.stringify(version)}: too many parts`);
+  }
+  const numbers = parts.map((part, i) => {
+    const n = Number(part);
+    if (!/^[0-9]+$/.test(part) || !Number.isSafeInteger(n)) {
+      throw new CniError(
+        ErrorCode.DecodingFailure,
+        `invalid version ${JSON.stringify(version)}: failed to convert ${PART_NAMES[i]} version part ${JSON.stringify(part)}`,
+      );
+    }
+    return n;
+  });
+  while (numbers.length < 3) numbers.push(0);
+  return numbers.join(".");
+}
+
+/** -1, 0 or 1 comparing two versions numerically; either unparseable is CniError 6. */
+export function compareVersions(a: string, b: string): -1 | 0 | 1 {
+  return semverCompare(parseVersion(a), parseVersion(b));
+}
+
+/** True when `a` >= `b`. */
+export function versionAtLeast(a: string, b: string): boolean {
+  return compareVersions(a, b) >= 0;
+}
+
+/**
+ * The PluginInfo for a list of versions. Each must be written in full
+ * (`"1.0.0"`, not `"1.0"`): the spec matches a config's version against this
+ * list by exact string, so a short form would never match. An empty list or a
+ * malformed version is a programming error and throws.
+ */
+export function pluginSupports(...versions: string[]): PluginInfo {
+  if (versions.length === 0) {
+    throw new CniError(ErrorCode.Internal, "pluginSupports() needs at least one version");
+  }
+  for (const v of versions) {
+    if (parseVersion(v) !== v) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `pluginSupports(): write version ${JSON.stringify(v)} as ${JSON.stringify(parseVersion(v))}`,
+        "a config's cniVersion is matched against the supported list by exact string",
+      );
+    }
+  }
+  return Object.freeze({ supportedVersions: Object.freeze([...new Set(versions)]) });
+}
+
+/** Every spec version from `min` on: `versionsStartingFrom("0.3.1")` = 0.3.1, 0.4.0, 1.0.0, 1.1.0. */
+export function versionsStartingFrom(min: string): PluginInfo {
+  const from = parseVersion(min);
+  const versions = ALL_VERSIONS.filter((v) => compareVersions(v, from) >= 0);
+  if (versions.length === 0) {
+    throw new CniError(ErrorCode.Internal, `versionsStartingFrom(${JSON.stringify(min)}): no spec version is that new`);
+  }
+  return pluginSupports(...versions);
+}
+
+/** The newest version in a plugin's list. */
+export function newestSupported(info: PluginInfo): string {
+  let newest: string | undefined;
+  for (const v of info.supportedVersions) {
+    try {
+      if (newest === undefined || compareVersions(v, newest) > 0) newest = v;
+    } catch {
+      // A runtime may decode a plugin that lists odd versions (Go's noop lists "0.-42.0"); skip those.
+    }
+  }
+  return newest ?? info.supportedVersions[info.supportedVersions.length - 1] ?? "0.1.0";
+}
