@@ -1,0 +1,21 @@
+export { dispatch } from "./dispatch.js";
+export type { DispatchIO } from "./dispatch.js";
+export { pluginMain } from "./plugin-main.js";
+export { definePlugin } from "./plugin.js";
+export type {
+  AnyPlugin,
+  ArgsOf,
+  CmdArgs,
+  ConfigOf,
+  Plugin,
+  PluginHandlers,
+  PluginOptions,
+  ResultInput,
+  SupportedVersions,
+} from "./plugin.js";
+export { createLogger, LOG_LEVELS, DEFAULT_LOG_LEVEL } from "./logger.js";
+export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
+export { requiredVariables } from "./env.js";
+export type { StdinSource } from "./stdin.js";
+export { CniError, ErrorCode } from "@tscni/types";
+export type { StandardSchemaV1 } from "@tscni/types";
