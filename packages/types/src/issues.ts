@@ -120,7 +120,8 @@ function formatOne(issue: IssueLike, root: unknown): string {
   const got = input === undefined ? "missing" : `got ${describeValue(input)}`;
   // A plain message (a Standard Schema from another library, or a zod custom check) is kept as the author wrote it.
   if (issue.code === undefined || issue.code === "custom") {
-    return `${path}: ${issue.message || "is invalid"} (${got})`;
+    const message = issue.message && issue.message !== "Invalid input" ? issue.message : "is invalid";
+    return `${path}: ${message} (${got})`;
   }
   return `${path}: ${expectation(issue)}, ${got}`;
 }
