@@ -1,0 +1,11 @@
+export { netns, openNetns, netnsState, randomMac, NetNs } from "./namespace.js";
+export type { NetnsOptions, NetnsState, VethPair, VethPairOptions } from "./namespace.js";
+export { NetnsError, isNetnsError, kindFromStderr } from "./errors.js";
+export type { NetnsErrorKind } from "./errors.js";
+export { spawnRunner, findTool } from "./exec.js";
+export type { Runner, RunOptions, RunResult } from "./exec.js";
+export { parseLinks, parseRoutes } from "./ip-json.js";
+export type { Address, Family, Link, RouteEntry } from "./ip-json.js";
+export { assertCidr, assertIp } from "./commands.js";
+export type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, VethEnd, Words } from "./commands.js";
+export { assertIfName, ifNameProblem, sysctlPath } from "./names.js";

@@ -1,0 +1,330 @@
+import { randomBytes } from "node:crypto";
+import { readFile, stat, statfs, writeFile } from "node:fs/promises";
+import * as cmd from "./commands.js";
+import type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, Words } from "./commands.js";
+import { isNetnsError, kindFromStderr, NetnsError } from "./errors.js";
+import { findTool, spawnRunner } from "./exec.js";
+import type { Runner } from "./exec.js";
+import { parseLinks, parseRoutes } from "./ip-json.js";
+import type { Address, Link, RouteEntry } from "./ip-json.js";
+import { assertIfName, assertNetnsPath, sysctlPath } from "./names.js";
+
+export interface NetnsOptions {
+  /** How commands are run; the default spawns iproute2 and nsenter. Tests may record instead. */
+  runner?: Runner;
+  /** Per command; a timeout is error kind "timeout" (code 11). */
+  timeoutMs?: number;
+}
+
+/** statfs(2) f_type of nsfs: a bind-mounted or /proc/<pid>/ns/net namespace file. */
+const NSFS_MAGIC = 0x6e736673;
+
+export type NetnsState = "ok" | "missing" | "not-a-netns";
+
+/** Whether `path` names a network namespace, without throwing. */
+export async function netnsState(path: string): Promise<NetnsState> {
+  try {
+    await stat(path);
+  } catch {
+    return "missing";
+  }
+  try {
+    const fs = await statfs(path);
+    return fs.type === NSFS_MAGIC ? "ok" : "not-a-netns";
+  } catch {
+    return "not-a-netns";
+  }
+}
+
+/**
+ * A handle on the namespace at `path`, checked first: a missing namespace is
+ * NetnsError "netns-missing" (code 3, the container is gone), anything else
+ * that is not a namespace is "not-a-netns" (code 4). Use it on ADD and CHECK,
+ * before any side effect; on DEL use `netnsState` and skip what needs it.
+ */
+export async function openNetns(path: string, options: NetnsOptions = {}): Promise<NetNs> {
+  assertNetnsPath(path);
+  const state = await netnsState(path);
+  if (state === "missing") throw new NetnsError("netns-missing", `network namespace ${path} does not exist`, "CNI_NETNS names no namespace: the container is gone");
+  if (state === "not-a-netns") throw new NetnsError("not-a-netns", `${path} is not a network namespace`, "CNI_NETNS must name a network namespace file (nsfs)");
+  return new NetNs(path, options);
+}
+
+/** A handle without checks; `netns()` with no path is the namespace this process runs in (the host side). */
+export function netns(path?: string, options: NetnsOptions = {}): NetNs {
+  return new NetNs(path === undefined ? undefined : assertNetnsPath(path), options);
+}
+
+export interface VethPairOptions {
+  /** The container's namespace; the peer is created there directly, named `containerIfName`. */
+  container: NetNs;
+  containerIfName: string;
+  /** Host-side name; default: `hostNamePrefix` + 8 random hex digits. */
+  hostName?: string;
+  hostNamePrefix?: string;
+  mtu?: number;
+  containerMac?: string;
+  hostMac?: string;
+}
+
+export interface VethPair {
+  hostName: string;
+  hostMac: string;
+  containerIfName: string;
+  containerMac: string;
+}
+
+/** A random unicast, locally administered MAC, as the kernel picks for a veth. */
+export function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = ((b[0] ?? 0) & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+export class NetNs {
+  /** undefined: the namespace this process runs in. */
+  readonly path: string | undefined;
+  readonly #run: Runner;
+  readonly #timeoutMs: number | undefined;
+
+  constructor(path: string | undefined, options: NetnsOptions = {}) {
+    this.path = path;
+    this.#run = options.runner ?? spawnRunner;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** A path other processes (`ip ... netns PATH`) can open to reach this namespace. */
+  get reference(): string {
+    return this.path ?? `/proc/${process.pid}/ns/net`;
+  }
+
+  toString(): string {
+    return this.path === undefined ? "the host namespace" : `netns ${this.path}`;
+  }
+
+  #argv(program: string, args: readonly string[]): string[] {
+    const tool = findTool(program);
+    return this.path === undefined ? [tool, ...args] : [findTool("nsenter"), `--net=${this.path}`, "--", tool, ...args];
+  }
+
+  async #exec(program: string, args: readonly string[], stdin?: string): Promise<string> {
+    const r = await this.#run(this.#argv(program, args), {
+      ...(stdin !== undefined && { stdin }),
+      ...(this.#timeoutMs !== undefined && { timeoutMs: this.#timeoutMs }),
+    });
+    if (r.status === 0) return r.stdout;
+    const stderr = r.stderr.trim();
+    throw new NetnsError(kindFromStderr(stderr), `${program} ${args.join(" ")} failed in ${this}`, stderr || `exit status ${r.status}`);
+  }
+
+  /** Runs one `ip` command given as words; returns stdout. */
+  ip(words: Words): Promise<string> {
+    return this.#exec("ip", words);
+  }
+
+  /**
+   * Runs several `ip` commands in one process (`ip -batch -`). iproute2 stops
+   * at the first failing line; the error names that line, and every line
+   * before it has taken effect.
+   */
+  async batch(lines: Words[]): Promise<void> {
+    if (lines.length === 0) return;
+    if (lines.length === 1) {
+      await this.ip(lines[0] ?? []);
+      return;
+    }
+    const text = `${lines.map(cmd.batchLine).join("\n")}\n`;
+    try {
+      await this.#exec("ip", ["-batch", "-"], text);
+    } catch (e) {
+      if (!(e instanceof NetnsError)) throw e;
+      const failed = /Command failed -:(\d+)/u.exec(e.details ?? "");
+      const line = failed ? lines[Number(failed[1]) - 1] : undefined;
+      if (!line) throw e;
+      const reason = (e.details ?? "").replace(/\n?Command failed -:\d+\s*$/u, "");
+      throw new NetnsError(e.kind, `ip ${line.join(" ")} failed in ${this}`, reason, { cause: e });
+    }
+  }
+
+  // ------------------------------------------------------------- reads
+
+  /** Every link with its addresses (one `ip -d -json addr show`). */
+  async links(): Promise<Link[]> {
+    return parseLinks(await this.ip(["-d", "-json", "addr", "show"]));
+  }
+
+  /** One link with its addresses, or undefined when there is none of that name. */
+  async link(name: string): Promise<Link | undefined> {
+    try {
+      return parseLinks(await this.ip(["-d", "-json", "addr", "show", "dev", assertIfName(name)]))[0];
+    } catch (e) {
+      if (isNetnsError(e, "not-found")) return undefined;
+      throw e;
+    }
+  }
+
+  async addresses(dev: string): Promise<Address[]> {
+    return (await this.link(dev))?.addresses ?? [];
+  }
+
+  /** Routes of every table and both families (the local table included). */
+  async routes(): Promise<RouteEntry[]> {
+    return parseRoutes(await this.ip(["-json", "route", "show", "table", "all"]));
+  }
+
+  /** Links (with addresses) and routes in one process. */
+  async snapshot(): Promise<{ links: Link[]; routes: RouteEntry[] }> {
+    const out = await this.#exec("ip", ["-d", "-json", "-batch", "-"], "addr show\nroute show table all\n");
+    const [links = "[]", routes = "[]"] = out.split("\n").filter((l) => l.trim() !== "");
+    return { links: parseLinks(links), routes: parseRoutes(routes) };
+  }
+
+  // ------------------------------------------------------------- links
+
+  /**
+   * Creates the bridge or accepts an existing one (EEXIST is success, so
+   * concurrent ADDs are safe), then brings it up. An existing link of the
+   * same name that is not a bridge is an error.
+   */
+  async ensureBridge(spec: BridgeSpec & { promisc?: boolean }): Promise<Link> {
+    try {
+      await this.ip(cmd.bridgeAdd(spec));
+    } catch (e) {
+      if (!isNetnsError(e, "exists")) throw e;
+    }
+    const changes: LinkChanges = { up: true };
+    if (spec.promisc !== undefined) changes.promisc = spec.promisc;
+    await this.setLink(spec.name, changes);
+    const link = await this.link(spec.name);
+    if (!link) throw new NetnsError("not-found", `bridge ${spec.name} disappeared in ${this} while being set up`);
+    if (link.kind !== "bridge") throw new NetnsError("exists", `${spec.name} already exists in ${this} and is not a bridge`, `it is a ${link.kind ?? "link without a kind"}`);
+    return link;
+  }
+
+  /**
+   * Creates a veth pair from this (host) namespace with the peer made directly
+   * inside `container` as `containerIfName`. MACs are chosen here so the result
+   * needs no read-back. A name taken in the container is NetnsError "exists";
+   * a random host name that collides is retried.
+   */
+  async createVethPair(o: VethPairOptions): Promise<VethPair> {
+    assertIfName(o.containerIfName, "CNI_IFNAME");
+    const containerMac = o.containerMac ?? randomMac();
+    const hostMac = o.hostMac ?? randomMac();
+    for (let attempt = 0; ; attempt++) {
+      const hostName = o.hostName ?? `${o.hostNamePrefix ?? "veth"}${randomBytes(4).toString("hex")}`;
+      const mtu = o.mtu !== undefined ? { mtu: o.mtu } : {};
+      try {
+        await this.ip(cmd.vethAdd({ name: hostName, mac: hostMac, ...mtu }, { name: o.containerIfName, mac: containerMac, ...mtu }, o.container.reference));
+        return { hostName, hostMac, containerIfName: o.containerIfName, containerMac };
+      } catch (e) {
+        if (!isNetnsError(e, "exists")) throw e;
+        if (await o.container.link(o.containerIfName)) {
+          throw new NetnsError("exists", `interface ${o.containerIfName} already exists in ${o.container}`, "CNI_IFNAME must name an interface the container does not have yet", { cause: e });
+        }
+        if (o.hostName !== undefined || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  async setLink(dev: string, changes: LinkChanges): Promise<void> {
+    await this.batch(cmd.linkSetLines(dev, changes));
+  }
+
+  async setUp(dev: string): Promise<void> {
+    await this.setLink(dev, { up: true });
+  }
+
+  async setDown(dev: string): Promise<void> {
+    await this.setLink(dev, { up: false });
+  }
+
+  /** Moves `dev` into `target`, renamed to `newName` when given (one netlink request). */
+  async moveLink(dev: string, target: NetNs, newName?: string): Promise<void> {
+    await this.setLink(dev, { netnsPath: target.reference, ...(newName !== undefined && { name: newName }) });
+  }
+
+  /** The link must be down for the kernel to accept a rename. */
+  async renameLink(dev: string, newName: string): Promise<void> {
+    await this.setLink(dev, { name: newName });
+  }
+
+  /** Deletes a link; one that is already gone is success (returns false). A veth takes its peer with it. */
+  async deleteLink(dev: string): Promise<boolean> {
+    try {
+      await this.ip(cmd.linkDel(dev));
+      return true;
+    } catch (e) {
+      if (isNetnsError(e, "not-found")) return false;
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------- addresses and routes
+
+  async addAddress(a: AddressSpec, options: { replace?: boolean } = {}): Promise<void> {
+    await this.ip(cmd.addrAdd(a, options.replace));
+  }
+
+  /** An address that is already gone is success (returns false). */
+  async deleteAddress(a: AddressSpec): Promise<boolean> {
+    try {
+      await this.ip(cmd.addrDel(a));
+      return true;
+    } catch (e) {
+      if (isNetnsError(e, "not-found")) return false;
+      throw e;
+    }
+  }
+
+  async addRoute(r: RouteSpec, options: { replace?: boolean } = {}): Promise<void> {
+    await this.ip(cmd.routeAdd(r, options.replace));
+  }
+
+  /** A route that is already gone is success (returns false). */
+  async deleteRoute(r: RouteSpec): Promise<boolean> {
+    try {
+      await this.ip(cmd.routeDel(r));
+      return true;
+    } catch (e) {
+      if (isNetnsError(e, "not-found")) return false;
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------- sysctl and DAD
+
+  /** Writes `/proc/sys/<key>` as seen from this namespace (`net/ipv6/conf/eth0/accept_dad` or dotted). */
+  async sysctl(key: string, value: string): Promise<void> {
+    const file = sysctlPath(key);
+    if (this.path === undefined) {
+      await writeFile(file, value);
+      return;
+    }
+    // /proc/sys/net resolves against the writer's namespace, so the writer must be inside it.
+    await this.#exec("tee", [file], value);
+  }
+
+  async readSysctl(key: string): Promise<string> {
+    const file = sysctlPath(key);
+    if (this.path === undefined) return (await readFile(file, "utf8")).trim();
+    return (await this.#exec("cat", [file])).trim();
+  }
+
+  /**
+   * Waits until no IPv6 address on `dev` is tentative (duplicate address
+   * detection finished). A failed DAD is an error; so is still waiting after
+   * `timeoutMs` (kind "timeout", code 11).
+   */
+  async waitForDad(dev: string, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    for (;;) {
+      const v6 = (await this.addresses(dev)).filter((a) => a.family === 6);
+      const failed = v6.find((a) => a.dadFailed);
+      if (failed) throw new NetnsError("exists", `duplicate address detection failed for ${failed.cidr} on ${dev} in ${this}`, "another host on the link uses this address");
+      if (!v6.some((a) => a.tentative)) return;
+      if (Date.now() >= deadline) throw new NetnsError("timeout", `IPv6 addresses on ${dev} in ${this} still tentative after ${options.timeoutMs ?? 10_000} ms`);
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
+    }
+  }
+}

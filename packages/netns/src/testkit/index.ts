@@ -1,0 +1,9 @@
+/**
+ * `@tscni/netns/testkit`: throwaway namespaces and ways to run a plugin
+ * against them, for plugin authors' tests.
+ */
+export { createTestNetns, removeAllTestNetns, liveTestNetns } from "./namespaces.js";
+export type { TestNetns } from "./namespaces.js";
+export { execPlugin, runInProcess, cniEnv } from "./run.js";
+export type { ExecPluginOptions, InProcessRunner, PluginInvocation, PluginRun } from "./run.js";
+export { requireNetns } from "./require.js";
