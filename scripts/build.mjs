@@ -1,15 +1,26 @@
 #!/usr/bin/env node
 // Bundles every example plugin (examples/<name>/src/main.ts) and every CLI
-// (packages/<pkg>/src/cli.ts, named by the package's "bin") into dist/bin/:
-// one self-contained CommonJS file each, with a shebang and mode 0755.
-// Written to a temporary file and renamed, so a test exec'ing a binary while
-// another build runs never sees a half-written file.
+// (packages/<pkg>/src/cli.ts, named by the package's "bin") into dist/bin/
+// through @tscni/bundle: one self-contained CommonJS file each, with a shebang,
+// mode 0755, written to a temporary file and renamed, so a test exec'ing a
+// binary while another build runs never sees a half-written file.
+//
+//   node scripts/build.mjs          the plain bundles
+//   node scripts/build.mjs --sea    and the SEA multi-call set: dist/sea/tscni-plugins
+//                                   with one symlink per example plugin
+//
+// This script is plain JS and cannot import TypeScript, so it first bundles
+// @tscni/bundle's API itself (esbuild, ~20 ms) to a private file and imports that:
+// the build goes through the same code as `cni-bundle`.
 import { build } from "esbuild";
-import { chmod, mkdir, readdir, readFile, rename, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const root = resolve(import.meta.dirname, "..");
 const outDir = join(root, "dist", "bin");
+const seaDir = join(root, "dist", "sea");
+export const SEA_MULTICALL_NAME = "tscni-plugins";
 
 async function exists(p) {
   try {
@@ -20,55 +31,77 @@ async function exists(p) {
   }
 }
 
+async function loadBundleApi() {
+  const file = join(root, "dist", ".build", `bundle-api-${process.pid}-${Date.now()}.mjs`);
+  await mkdir(join(root, "dist", ".build"), { recursive: true });
+  try {
+    await build({
+      entryPoints: [join(root, "packages", "bundle", "src", "index.ts")],
+      outfile: file,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      packages: "external",
+      logLevel: "error",
+    });
+    return await import(pathToFileURL(file).href);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
 async function targets() {
   const out = [];
   for (const name of (await readdir(join(root, "examples"))).sort()) {
     const entry = join(root, "examples", name, "src", "main.ts");
-    if (await exists(entry)) out.push({ name, entry });
+    if (await exists(entry)) out.push({ name, entry, plugin: true });
   }
   for (const pkg of (await readdir(join(root, "packages"))).sort()) {
     const entry = join(root, "packages", pkg, "src", "cli.ts");
     if (!(await exists(entry))) continue;
     const manifest = JSON.parse(await readFile(join(root, "packages", pkg, "package.json"), "utf8"));
-    for (const name of Object.keys(manifest.bin ?? { [pkg]: "" })) out.push({ name, entry });
+    for (const name of Object.keys(manifest.bin ?? { [pkg]: "" })) out.push({ name, entry, plugin: false });
   }
   return out;
 }
 
-export async function buildAll({ quiet = false } = {}) {
+export async function buildAll({ quiet = false, sea = false } = {}) {
+  const api = await loadBundleApi();
   await mkdir(outDir, { recursive: true });
+  // The repository's package.json says "type": "module"; without this, Node would
+  // load the extensionless CommonJS bundles in dist/ as ESM.
+  await writeFile(join(root, "dist", "package.json"), '{ "type": "commonjs" }\n');
   const list = await targets();
-  const results = await Promise.allSettled(
-    list.map(async ({ name, entry }) => {
-      const dest = join(outDir, name);
-      const tmp = `${dest}.tmp-${process.pid}`;
-      await build({
-        entryPoints: [entry],
-        outfile: tmp,
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        minify: true,
-        conditions: ["source"],
-        banner: { js: "#!/usr/bin/env node" },
-        legalComments: "none",
-        logLevel: "error",
-      });
-      await chmod(tmp, 0o755);
-      await rename(tmp, dest);
-    }),
-  );
+  const jobs = list.map(({ name, entry, plugin }) => ({
+    name,
+    run: () => api.buildExecutable({ entry, outFile: join(outDir, name), absWorkingDir: root, requirePluginMain: plugin }),
+  }));
+  const plugins = list.filter((t) => t.plugin);
+  if (sea && plugins.length) {
+    jobs.push({
+      name: `sea:${SEA_MULTICALL_NAME}`,
+      run: async () => {
+        await mkdir(seaDir, { recursive: true });
+        return api.buildSea({
+          applets: Object.fromEntries(plugins.map((t) => [t.name, t.entry])),
+          outFile: join(seaDir, SEA_MULTICALL_NAME),
+          absWorkingDir: root,
+        });
+      },
+    });
+  }
+  const results = await Promise.allSettled(jobs.map((j) => j.run()));
   // Every target is attempted, so one broken plugin does not hide the others' builds.
-  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${list[i].name}: ${r.reason?.message ?? r.reason}`] : []));
-  if (failed.length) throw new Error(`build failed for ${failed.length} of ${list.length}:\n${failed.join("\n")}`);
-  if (!quiet) console.log(`built ${list.length} executables in ${outDir}: ${list.map((t) => t.name).join(", ")}`);
+  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${jobs[i].name}: ${r.reason?.message ?? r.reason}`] : []));
+  if (failed.length) throw new Error(`build failed for ${failed.length} of ${jobs.length}:\n${failed.join("\n")}`);
+  if (!quiet) console.log(`built ${jobs.length} executables: ${jobs.map((j) => j.name).join(", ")}`);
   return list;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   try {
-    await buildAll();
+    await buildAll({ sea: process.argv.includes("--sea") });
   } catch (e) {
     console.error(e.message);
     process.exit(1);

@@ -1,0 +1,52 @@
+import { dirname, resolve } from "node:path";
+import { checkWritableDirectory, writeFileAtomic } from "./atomic.js";
+import { type BundleSource, bundleCode } from "./bundle.js";
+import { BundleError } from "./errors.js";
+import { linkApplets } from "./links.js";
+import { checkCommonJsScope } from "./module-scope.js";
+
+export const DEFAULT_INTERPRETER = "/usr/bin/env node";
+
+export interface ExecutableOptions extends BundleSource {
+  /** Where the executable goes; replaced atomically. */
+  outFile: string;
+  /**
+   * The `#!` line without `#!`: `/usr/bin/env node` (default) or an absolute
+   * node path, for runtimes whose PATH does not contain node.
+   */
+  interpreter?: string;
+  /** For a multi-call build: create `<applet>` symlinks beside outFile (default true). */
+  links?: boolean;
+}
+
+export interface BuiltExecutable {
+  path: string;
+  bytes: number;
+  /** Symlinks created for the applets of a multi-call build. */
+  links: string[];
+}
+
+/** Linux reads at most 127 bytes of a `#!` line on older kernels; longer ones are cut silently. */
+const MAX_SHEBANG = 127;
+
+export function shebangFor(interpreter: string = DEFAULT_INTERPRETER): string {
+  const line = `#!${interpreter}`;
+  if (!interpreter.startsWith("/") || /[\r\n\0]/.test(interpreter) || line.length > MAX_SHEBANG) {
+    throw new BundleError(
+      "BAD_OPTION",
+      `interpreter ${JSON.stringify(interpreter)} is not usable in a #! line: it must be an absolute path (optionally followed by one argument, as in "/usr/bin/env node"), one line, at most ${MAX_SHEBANG - 2} bytes`,
+    );
+  }
+  return `${line}\n`;
+}
+
+/** Entry (or applets) -> one self-contained script with a #! line, mode 0755. */
+export async function buildExecutable(o: ExecutableOptions): Promise<BuiltExecutable> {
+  const shebang = shebangFor(o.interpreter);
+  const path = resolve(o.absWorkingDir ?? process.cwd(), o.outFile);
+  const [, , { code }] = await Promise.all([checkWritableDirectory(dirname(path)), checkCommonJsScope(path), bundleCode(o)]);
+  const text = shebang + code;
+  await writeFileAtomic(path, text, 0o755);
+  const links = o.applets && o.links !== false ? await linkApplets(path, Object.keys(o.applets)) : [];
+  return { path, bytes: Buffer.byteLength(text), links };
+}

@@ -1,0 +1,51 @@
+import { constants } from "node:fs";
+import { copyFile, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { checkWritableDirectory, replaceAtomically } from "./atomic.js";
+import { BundleError } from "./errors.js";
+import { linkApplets } from "./links.js";
+import { checkAppletNames } from "./multicall.js";
+
+export interface InstallOptions {
+  /** Executables to install, each as `<to>/<its file name>`. */
+  files: readonly string[];
+  /** The plugin directory, e.g. /opt/cni/bin. */
+  to: string;
+  /** Applet names of a multi-call executable (exactly one file): `<to>/<name>` symlinks to it. */
+  links?: readonly string[];
+}
+
+export interface Installed {
+  files: string[];
+  links: string[];
+}
+
+/**
+ * Installs executables into a directory a runtime execs from while it runs.
+ * Each file is copied to a temporary name in that directory, fsynced, then
+ * renamed over the old one: every concurrent exec gets the complete old file or
+ * the complete new one, never ETXTBSY, ENOENT or a partial file. Links are
+ * replaced the same way.
+ */
+export async function install(o: InstallOptions): Promise<Installed> {
+  const to = resolve(o.to);
+  if (o.files.length === 0) throw new BundleError("BAD_OPTION", "nothing to install: give at least one executable");
+  if (o.links?.length) {
+    if (o.files.length !== 1) throw new BundleError("BAD_OPTION", `links need exactly one (multi-call) executable, got ${o.files.length} files`);
+    checkAppletNames(o.links);
+  }
+  const sources = o.files.map((f) => resolve(f));
+  for (const src of sources) {
+    const info = await stat(src).catch(() => undefined);
+    if (!info?.isFile()) throw new BundleError("ENTRY_NOT_FOUND", `${src} does not exist or is not a file; build it first`);
+  }
+  await checkWritableDirectory(to);
+  const files: string[] = [];
+  for (const src of sources) {
+    const dest = join(to, basename(src));
+    await replaceAtomically(dest, (tmp) => copyFile(src, tmp, constants.COPYFILE_EXCL), 0o755);
+    files.push(dest);
+  }
+  const links = o.links?.length ? await linkApplets(files[0] as string, o.links) : [];
+  return { files, links };
+}
