@@ -93,10 +93,12 @@ export function newestSupported(info: PluginInfo): string {
   let newest: string | undefined;
   for (const v of info.supportedVersions) {
     try {
-      if (newest === undefined || compareVersions(v, newest) > 0) newest = v;
+      parseVersion(v);
     } catch {
       // A runtime may decode a plugin that lists odd versions (Go's noop lists "0.-42.0"); skip those.
+      continue;
     }
+    if (newest === undefined || compareVersions(v, newest) > 0) newest = v;
   }
   return newest ?? info.supportedVersions[info.supportedVersions.length - 1] ?? "0.1.0";
 }
