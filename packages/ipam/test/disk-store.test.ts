@@ -1,0 +1,165 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CniError } from "@tscni/types";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CLAIMS_DIR, DiskStore, allocate, formatIp, lockFile, parseIp, parseRangeSets } from "@tscni/ipam";
+
+const ip = (s: string) => parseIp(s) as NonNullable<ReturnType<typeof parseIp>>;
+const owner = (id: string, ifName = "eth0") => ({ containerId: id, ifName });
+const [rangeSet] = parseRangeSets([[{ subnet: "169.254.20.0/29" }]], "ipam.ranges") as [NonNullable<ReturnType<typeof parseRangeSets>[number]>];
+
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), "tscni-ipam-store-"));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const files = (dir: string) => readdirSync(dir).sort();
+
+describe("DiskStore layout (Go's host-local)", () => {
+  it("writes one file per address with '<id>\\r\\n<ifname>', last_reserved_ip.<set> and lock", async () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    const got = await store.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner(" c1 ") }));
+    expect(formatIp(got.address)).toBe("169.254.20.2");
+    const dir = join(dataDir, "net1");
+    expect(files(dir)).toEqual(["169.254.20.2", "last_reserved_ip.0", "lock"]);
+    expect(readFileSync(join(dir, "169.254.20.2"), "utf8")).toBe("c1\r\neth0");
+    expect(readFileSync(join(dir, "last_reserved_ip.0"), "utf8")).toBe("169.254.20.2");
+    expect(readFileSync(join(dataDir, CLAIMS_DIR, "169.254.20.2"), "utf8")).toBe("net1\r\nc1\r\neth0");
+  });
+
+  it("names IPv6 files in Go's compressed form", async () => {
+    const store = new DiskStore({ dataDir, network: "net6" });
+    const [v6] = parseRangeSets([[{ subnet: "fd00:20::/120" }]], "r") as [typeof rangeSet];
+    await store.withLock((s) => allocate({ store: s, rangeSet: v6, rangeSetIndex: 1, owner: owner("c1") }));
+    expect(files(join(dataDir, "net6"))).toEqual(["fd00:20::2", "last_reserved_ip.1", "lock"]);
+  });
+
+  it("continues after last_reserved_ip, as Go does", async () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    mkdirSync(join(dataDir, "net1"));
+    writeFileSync(join(dataDir, "net1", "last_reserved_ip.0"), "169.254.20.4");
+    const got = await store.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c1") }));
+    expect(formatIp(got.address)).toBe("169.254.20.5");
+  });
+
+  it("releases by container and interface, and reads Go's old one-line format", async () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    const dir = join(dataDir, "net1");
+    await store.withLock((s) => {
+      allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c1") });
+      allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c1", "net1") });
+    });
+    writeFileSync(join(dir, "169.254.20.6"), "legacy");
+    await store.withLock((s) => {
+      expect(s.releaseByOwner(owner("c1")).map(formatIp)).toEqual(["169.254.20.2"]);
+      expect(s.releaseByOwner(owner("c1")).map(formatIp)).toEqual([]);
+      expect(s.findByOwner(owner("c1", "net1")).map(formatIp)).toEqual(["169.254.20.3"]);
+      expect(s.releaseByOwner(owner("legacy", "eth7")).map(formatIp)).toEqual(["169.254.20.6"]);
+    });
+    expect(files(dir)).toEqual(["169.254.20.3", "last_reserved_ip.0", "lock"]);
+    expect(files(join(dataDir, CLAIMS_DIR))).toEqual(["169.254.20.3"]);
+  });
+});
+
+describe("two networks sharing a subnet", () => {
+  it("never hand out the same address (claims across the data directory)", async () => {
+    const a = new DiskStore({ dataDir, network: "alpha" });
+    const b = new DiskStore({ dataDir, network: "beta" });
+    const got: string[] = [];
+    for (let n = 0; n < 5; n++) {
+      const store = n % 2 ? b : a;
+      const r = await store.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner(`c${n}`) }));
+      got.push(formatIp(r.address));
+    }
+    expect(new Set(got).size).toBe(5);
+    await expect(a.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c9") }))).rejects.toMatchObject({ code: 11 });
+  });
+
+  it("respect a file another network's directory holds without a claim (written by Go's plugin)", async () => {
+    mkdirSync(join(dataDir, "gonet"));
+    writeFileSync(join(dataDir, "gonet", "169.254.20.2"), "goc\r\neth0");
+    const store = new DiskStore({ dataDir, network: "ours" });
+    const r = await store.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c1") }));
+    expect(formatIp(r.address)).toBe("169.254.20.3");
+  });
+
+  it("may reuse addresses across networks with scope 'network' (Go's behaviour, opt-in)", async () => {
+    const a = new DiskStore({ dataDir, network: "alpha", scope: "network" });
+    const b = new DiskStore({ dataDir, network: "beta", scope: "network" });
+    const ra = await a.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c1") }));
+    const rb = await b.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c2") }));
+    expect(formatIp(ra.address)).toBe(formatIp(rb.address));
+    expect(existsSync(join(dataDir, CLAIMS_DIR))).toBe(false);
+  });
+});
+
+describe("crash remnants", () => {
+  it("takes over an empty reservation file and a claim without a file, both left by a killed ADD", async () => {
+    const dir = join(dataDir, "net1");
+    mkdirSync(dir);
+    mkdirSync(join(dataDir, CLAIMS_DIR));
+    writeFileSync(join(dir, "169.254.20.2"), "");
+    writeFileSync(join(dataDir, CLAIMS_DIR, "169.254.20.2"), "net1\r\ndead\r\neth0");
+    writeFileSync(join(dataDir, CLAIMS_DIR, "169.254.20.3"), "net1\r\ndead2\r\neth0");
+    const store = new DiskStore({ dataDir, network: "net1" });
+    const got = await store.withLock((s) => [1, 2].map((n) => formatIp(allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner(`c${n}`) }).address)));
+    expect(got).toEqual(["169.254.20.2", "169.254.20.3"]);
+    expect(readFileSync(join(dir, "169.254.20.2"), "utf8")).toBe("c1\r\neth0");
+    expect(readFileSync(join(dataDir, CLAIMS_DIR, "169.254.20.3"), "utf8")).toBe("net1\r\nc2\r\neth0");
+  });
+
+  it("leaves another network's claim alone", async () => {
+    mkdirSync(join(dataDir, CLAIMS_DIR), { recursive: true });
+    writeFileSync(join(dataDir, CLAIMS_DIR, "169.254.20.2"), "other\r\nx\r\neth0");
+    const store = new DiskStore({ dataDir, network: "net1" });
+    const r = await store.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c1") }));
+    expect(formatIp(r.address)).toBe("169.254.20.3");
+  });
+});
+
+describe("gc", () => {
+  it("releases every reservation not in the valid attachments, empty files and orphan claims included", async () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    await store.withLock((s) => {
+      for (const id of ["keep", "drop1", "drop2"]) allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner(id) });
+    });
+    writeFileSync(join(dataDir, "net1", "169.254.20.6"), "");
+    writeFileSync(join(dataDir, CLAIMS_DIR, "169.254.20.5"), "net1\r\nghost\r\neth0");
+    writeFileSync(join(dataDir, CLAIMS_DIR, "169.254.20.1"), "othernet\r\nghost\r\neth0");
+    const result = await store.withLock((s) => s.gc([owner("keep"), owner("unrelated")]));
+    expect(result.errors).toEqual([]);
+    expect(result.released.map(formatIp).sort()).toEqual(["169.254.20.3", "169.254.20.4", "169.254.20.6"]);
+    expect(files(join(dataDir, "net1"))).toEqual(["169.254.20.2", "last_reserved_ip.0", "lock"]);
+    expect(files(join(dataDir, CLAIMS_DIR))).toEqual(["169.254.20.1", "169.254.20.2"]);
+    const none = await store.withLock((s) => s.gc([]));
+    expect(none.released.map(formatIp)).toEqual(["169.254.20.2"]);
+  });
+});
+
+describe("lockFile", () => {
+  it("excludes a second holder until released, and times out with code 11", async () => {
+    const path = join(dataDir, "lock");
+    const first = await lockFile(path);
+    const error = await lockFile(path, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CniError);
+    expect(error).toMatchObject({ code: 11 });
+    expect((error as CniError).msg).toContain(path);
+    const waiting = lockFile(path, { timeoutMs: 10_000 });
+    setTimeout(() => first.release(), 100);
+    const second = await waiting;
+    second.release();
+  });
+
+  it("fails with code 5 naming the file when it cannot be opened", async () => {
+    const error = await lockFile(join(dataDir, "missing-dir", "lock")).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 5 });
+    expect((error as CniError).msg).toContain("missing-dir");
+  });
+
+  it("refuses to be used outside withLock", () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    expect(() => store.reserve(ip("169.254.20.2"), owner("c"), 0)).toThrow(/outside withLock/);
+  });
+});
