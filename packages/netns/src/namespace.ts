@@ -133,9 +133,13 @@ export class NetNs {
       await this.ip(lines[0] ?? []);
       return;
     }
+    await this.#runBatch([], lines);
+  }
+
+  async #runBatch(flags: string[], lines: Words[]): Promise<string> {
     const text = `${lines.map(cmd.batchLine).join("\n")}\n`;
     try {
-      await this.#exec("ip", ["-batch", "-"], text);
+      return await this.#exec("ip", [...flags, "-batch", "-"], text);
     } catch (e) {
       if (!(e instanceof NetnsError)) throw e;
       const failed = /Command failed -:(\d+)/u.exec(e.details ?? "");
@@ -172,10 +176,18 @@ export class NetNs {
     return parseRoutes(await this.ip(["-json", "route", "show", "table", "all"]));
   }
 
+  /**
+   * Runs writes and reads in one process (`ip -d -json -batch -`); returns
+   * one JSON text per line that prints something (the `show` lines), in order.
+   */
+  async batchJson(lines: Words[]): Promise<string[]> {
+    const out = await this.#runBatch(["-d", "-json"], lines);
+    return out.split("\n").filter((l) => l.trim() !== "");
+  }
+
   /** Links (with addresses) and routes in one process. */
   async snapshot(): Promise<{ links: Link[]; routes: RouteEntry[] }> {
-    const out = await this.#exec("ip", ["-d", "-json", "-batch", "-"], "addr show\nroute show table all\n");
-    const [links = "[]", routes = "[]"] = out.split("\n").filter((l) => l.trim() !== "");
+    const [links = "[]", routes = "[]"] = await this.batchJson([["addr", "show"], ["route", "show", "table", "all"]]);
     return { links: parseLinks(links), routes: parseRoutes(routes) };
   }
 

@@ -1,0 +1,91 @@
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { createTestNetns, execPlugin, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
+
+const binary = resolve(import.meta.dirname, "../../../dist/bin/loopback");
+const skip = requireNetns();
+const VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] as const;
+const hasCheck = (v: string) => !v.startsWith("0.1") && !v.startsWith("0.2") && !v.startsWith("0.3");
+
+function config(cniVersion: string, extra: object = {}) {
+  return { cniVersion, name: "loopback-test", type: "loopback", ...extra };
+}
+
+function loState(netnsName: string): { up: boolean; addrs: string[] } {
+  const [lo] = JSON.parse(execFileSync("ip", ["-n", netnsName, "-json", "addr", "show", "dev", "lo"], { encoding: "utf8" }));
+  return { up: lo.flags.includes("UP"), addrs: lo.addr_info.map((a: { local: string; prefixlen: number }) => `${a.local}/${a.prefixlen}`) };
+}
+
+describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  afterEach(removeAllTestNetns);
+
+  describe.each(VERSIONS)("cniVersion %s", (cniVersion) => {
+    test("ADD brings lo up, CHECK passes, DEL sets it down, DEL again succeeds", async () => {
+      const ctr = await createTestNetns("lo");
+      const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "eth0" };
+      expect(loState(ctr.name).up).toBe(false);
+
+      const added = await execPlugin({ ...base, command: "ADD", config: config(cniVersion) });
+      expect(added.stderr).toBe("");
+      expect(added.exitCode).toBe(0);
+      expect(added.json).toMatchObject({ cniVersion });
+      if (cniVersion.startsWith("0.1") || cniVersion.startsWith("0.2")) {
+        expect(added.json).toMatchObject({ ip4: { ip: "127.0.0.1/8" }, ip6: { ip: "::1/128" } });
+      } else {
+        expect(added.json).toMatchObject({
+          interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", sandbox: ctr.path }],
+          ips: [{ interface: 0, address: "127.0.0.1/8" }, { interface: 0, address: "::1/128" }],
+        });
+      }
+      expect(loState(ctr.name)).toEqual({ up: true, addrs: ["127.0.0.1/8", "::1/128"] });
+      execFileSync("ip", ["netns", "exec", ctr.name, "ping", "-c1", "-W1", "127.0.0.1"], { stdio: "ignore" });
+
+      if (hasCheck(cniVersion)) {
+        const checked = await execPlugin({ ...base, command: "CHECK", config: config(cniVersion, { prevResult: added.json }) });
+        expect(checked).toMatchObject({ exitCode: 0, stdout: "" });
+      }
+      for (let i = 0; i < 2; i++) {
+        const deleted = await execPlugin({ ...base, command: "DEL", config: config(cniVersion) });
+        expect(deleted).toMatchObject({ exitCode: 0, stdout: "" });
+        expect(loState(ctr.name).up).toBe(false);
+      }
+    });
+  });
+
+  test("CHECK fails when lo was set down after ADD", async () => {
+    const ctr = await createTestNetns("lo");
+    const base = { binary, netns: ctr.path, containerId: "lo-test" };
+    const added = await execPlugin({ ...base, command: "ADD", config: config("1.1.0") });
+    execFileSync("ip", ["-n", ctr.name, "link", "set", "lo", "down"]);
+    const checked = await execPlugin({ ...base, command: "CHECK", config: config("1.1.0", { prevResult: added.json }) });
+    expect(checked.exitCode).toBe(1);
+    expect(checked.json).toMatchObject({ code: 999, msg: `lo is down in netns ${ctr.path}` });
+  });
+
+  test("chained after another plugin, ADD passes prevResult through", async () => {
+    const ctr = await createTestNetns("lo");
+    const prevResult = { cniVersion: "1.0.0", interfaces: [{ name: "eth0", sandbox: ctr.path }], ips: [{ interface: 0, address: "169.254.40.2/24" }] };
+    const added = await execPlugin({ binary, netns: ctr.path, command: "ADD", config: config("1.0.0", { prevResult }) });
+    expect(added.exitCode).toBe(0);
+    expect(added.json).toEqual(prevResult);
+    expect(loState(ctr.name).up).toBe(true);
+  });
+
+  test("a namespace that is gone: ADD is code 3, DEL succeeds", async () => {
+    const ctr = await createTestNetns("lo");
+    await ctr.remove();
+    const added = await execPlugin({ binary, netns: ctr.path, command: "ADD", config: config("1.1.0") });
+    expect(added.exitCode).toBe(1);
+    expect(added.json).toMatchObject({ cniVersion: "1.1.0", code: 3, msg: `network namespace ${ctr.path} does not exist` });
+    const deleted = await execPlugin({ binary, netns: ctr.path, command: "DEL", config: config("1.1.0") });
+    expect(deleted).toMatchObject({ exitCode: 0, stdout: "" });
+    const noNetns = await execPlugin({ binary, netns: "", command: "DEL", config: config("1.1.0") });
+    expect(noNetns).toMatchObject({ exitCode: 0, stdout: "" });
+  });
+
+  test("STATUS reports ready", async () => {
+    const run = await execPlugin({ binary, command: "STATUS", config: config("1.1.0") });
+    expect(run).toMatchObject({ exitCode: 0, stdout: "" });
+  });
+});
