@@ -1,0 +1,1 @@
+export { run, containerIdFor, parseCnitoolArgs, parseCapArgs, USAGE, type CliIO } from "./main.js";
