@@ -94,3 +94,18 @@ export const result020: fc.Arbitrary<Result020> = fc
     dns: opt(dns),
   })
   .map((r) => defined(r) as unknown as Result020);
+
+/**
+ * A valid 1.0.0 result using only the fields the Go library on this machine
+ * (libcni 1.1.2, spec up to 1.0.0) knows: no interface mtu/socketPath/pciID,
+ * no route extras.
+ */
+export const result100ForGo: fc.Arbitrary<Result> = fc
+  .record({
+    cniVersion: fc.constant("1.0.0"),
+    interfaces: nonEmptyList(fc.record({ name: word, mac: opt(word), sandbox: opt(word) }).map(defined)),
+    ips: nonEmptyList(ipConfig),
+    routes: nonEmptyList(fc.record({ dst: cidr, gw: opt(ip) }).map(defined)),
+    dns: opt(dns),
+  })
+  .map((r) => defined(r) as unknown as Result);
