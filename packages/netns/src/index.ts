@@ -9,3 +9,7 @@ export type { Address, Family, Link, RouteEntry } from "./ip-json.js";
 export { assertCidr, assertIp } from "./commands.js";
 export type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, VethEnd, Words } from "./commands.js";
 export { assertIfName, ifNameProblem, sysctlPath } from "./names.js";
+export { UndoStack } from "./undo.js";
+export { canonicalCidr, canonicalIp, canonicalNetwork, familyOf } from "./addr.js";
+export { containerProblems, verifyContainer } from "./verify.js";
+export type { ContainerView, VerifyOptions } from "./verify.js";

@@ -1,0 +1,72 @@
+/** Just enough IP arithmetic to compare what a result says with what the kernel shows. */
+import { isIP } from "node:net";
+
+function v6ToBigInt(ip: string): bigint {
+  let text = ip;
+  const v4Tail = /(\d+\.\d+\.\d+\.\d+)$/u.exec(text);
+  if (v4Tail?.[1]) {
+    const n = v4ToNumber(v4Tail[1]);
+    text = `${text.slice(0, -v4Tail[1].length)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  }
+  const [head = "", tail] = text.split("::");
+  const h = head === "" ? [] : head.split(":");
+  const t = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g, 16)), 0n);
+}
+
+function v4ToNumber(ip: string): number {
+  return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+function bigIntToV6(n: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt((7 - i) * 16)) & 0xffffn).toString(16));
+  // RFC 5952: compress the longest run (of two or more) of zero groups, the first one on a tie.
+  let best = { start: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== "0") {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === "0") j++;
+    if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };
+    i = j;
+  }
+  if (best.start < 0) return groups.join(":");
+  return `${groups.slice(0, best.start).join(":")}::${groups.slice(best.start + best.len).join(":")}`;
+}
+
+/** Canonical text of an address ("fd00:0::1" -> "fd00::1"); undefined when it is not one. */
+export function canonicalIp(ip: string): string | undefined {
+  const family = isIP(ip);
+  if (family === 4) return ip.split(".").map(Number).join(".");
+  if (family === 6) return bigIntToV6(v6ToBigInt(ip.toLowerCase()));
+  return undefined;
+}
+
+/** The network of a CIDR in canonical text ("169.254.1.7/24" -> "169.254.1.0/24"); undefined when invalid. */
+export function canonicalNetwork(cidr: string): string | undefined {
+  const [ip = "", prefixText = ""] = cidr.split("/");
+  const family = isIP(ip);
+  const prefix = Number(prefixText);
+  if (family === 0 || !/^\d+$/u.test(prefixText) || prefix > (family === 4 ? 32 : 128)) return undefined;
+  if (family === 4) {
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    const n = (v4ToNumber(ip) & mask) >>> 0;
+    return `${[24, 16, 8, 0].map((s) => (n >>> s) & 0xff).join(".")}/${prefix}`;
+  }
+  const mask = prefix === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
+  return `${bigIntToV6(v6ToBigInt(ip.toLowerCase()) & mask)}/${prefix}`;
+}
+
+/** An address with its prefix in canonical text, host bits kept ("fd00:0::2/64" -> "fd00::2/64"). */
+export function canonicalCidr(cidr: string): string | undefined {
+  const [ip = "", prefix] = cidr.split("/");
+  const c = canonicalIp(ip);
+  return c === undefined || prefix === undefined ? undefined : `${c}/${prefix}`;
+}
+
+export function familyOf(ip: string): 4 | 6 {
+  return ip.includes(":") ? 6 : 4;
+}
