@@ -1,0 +1,144 @@
+import { type Invocation, type Outcome, type StdinMode, execPlugin, reproCommand } from "./exec.js";
+import { type ErrorDoc, excerpt, parseSingleDocument, validateErrorObject } from "./documents.js";
+import { type NamespaceSet, netnsPath } from "./namespaces.js";
+
+export type Status = "pass" | "fail" | "n/a";
+
+export interface CheckResult {
+  id: string;
+  status: Status;
+  /** The spec section and rule the check enforces. */
+  rule: string;
+  message: string;
+  /** For failures: the shell command that repeats the decisive plugin exec. */
+  repro?: string;
+}
+
+export interface ResolvedOptions {
+  binary: string;
+  /** The plugin's network configuration; cniVersion and name are rewritten per run. */
+  config: Record<string, unknown>;
+  /** Versions under test when given; otherwise the plugin's own claimed list. */
+  versions?: readonly string[];
+  netns: boolean;
+  timeoutMs: number;
+  ifname: string;
+  cniPath: string;
+  networkName: string;
+  envPath: string;
+}
+
+export interface Run {
+  inv: Invocation;
+  out: Outcome;
+}
+
+export type EnvOverrides = Record<string, string | undefined>;
+
+export interface Call {
+  command: string | undefined;
+  stdin: StdinMode;
+  /** CNI_NETNS; undefined leaves it unset. */
+  netns?: string | undefined;
+  containerId?: string;
+  env?: EnvOverrides;
+}
+
+/** Where a non-zero exit was seen, kept for the checks about error objects as a whole. */
+export interface ErrorSighting {
+  run: Run;
+  /** The config's cniVersion when it was a valid version the plugin claims. */
+  expectedVersion?: string;
+}
+
+/** A path that is never a namespace: used for CNI_NETNS when the run has no namespaces. */
+export const ABSENT_NETNS = "/run/netns/cni-conformance-absent";
+
+export class Context {
+  readonly results: CheckResult[] = [];
+  readonly errorSightings: ErrorSighting[] = [];
+  private ids = 0;
+
+  constructor(
+    readonly opts: ResolvedOptions,
+    readonly ns: NamespaceSet | undefined,
+  ) {}
+
+  newContainerId(): string {
+    return `cniconformance-${process.pid}-${this.ids++}`;
+  }
+
+  /** A container namespace for one exec: a fresh one in --netns mode, else a path that does not exist. */
+  async probeNetns(): Promise<string> {
+    if (!this.ns) return ABSENT_NETNS;
+    return netnsPath(await this.ns.create());
+  }
+
+  record(r: CheckResult): void {
+    this.results.push(r);
+  }
+
+  /** The config as JSON with the version under test and the run's unique network name. */
+  config(version: string | unknown, extra: Record<string, unknown> = {}): string {
+    return JSON.stringify({ ...this.opts.config, cniVersion: version, name: this.opts.networkName, ...extra });
+  }
+
+  async exec(call: Call): Promise<Run> {
+    const env: Record<string, string> = { PATH: this.opts.envPath };
+    if (call.command !== undefined) env.CNI_COMMAND = call.command;
+    const perCommand = call.command === "GC" || call.command === "STATUS" || call.command === "VERSION";
+    if (!perCommand) {
+      env.CNI_CONTAINERID = call.containerId ?? this.newContainerId();
+      if (call.netns !== undefined) env.CNI_NETNS = call.netns;
+      env.CNI_IFNAME = this.opts.ifname;
+    }
+    if (call.command !== "VERSION") env.CNI_PATH = this.opts.cniPath;
+    for (const [k, v] of Object.entries(call.env ?? {})) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    const inv: Invocation = {
+      binary: this.opts.binary,
+      env,
+      stdin: call.stdin,
+      wrap: this.ns ? this.ns.wrap() : [],
+      timeoutMs: this.opts.timeoutMs,
+    };
+    return { inv, out: await execPlugin(inv) };
+  }
+
+  repro(run: Run): string {
+    const note = this.ns ? "# the run's namespaces are deleted at its end: re-create them with `ip netns add <name>` first\n" : "";
+    return note + reproCommand(run.inv);
+  }
+}
+
+/** One sentence describing how a run ended. */
+export function describeEnd(out: Outcome): string {
+  if (out.spawnError) return `could not be started: ${out.spawnError}`;
+  if (out.timedOut) return `was killed after ${Math.round(out.durationMs)} ms (timeout)`;
+  if (out.signal) return `was killed by ${out.signal}`;
+  return `exited ${out.exitCode}`;
+}
+
+export function succeeded(out: Outcome): boolean {
+  return out.exitCode === 0 && !out.timedOut && !out.spawnError;
+}
+
+export type ErrorReading = { ok: true; error: ErrorDoc } | { ok: false; reason: string };
+
+/** Reads the error object of a failed run from stdout. */
+export function readError(out: Outcome): ErrorReading {
+  const doc = parseSingleDocument(out.stdout);
+  if (!doc.ok) {
+    const stderr = out.stderr.trim() ? `; stderr: ${excerpt(out.stderr.trim())}` : "";
+    return { ok: false, reason: `${describeEnd(out)} without an error object on stdout (${doc.reason})${stderr}` };
+  }
+  const err = validateErrorObject(doc.value);
+  if (!err.ok) return { ok: false, reason: `${describeEnd(out)} but the error object is malformed: ${err.reason}` };
+  return { ok: true, error: err.value };
+}
+
+export function errorText(e: ErrorDoc): string {
+  return `code ${e.code}: ${JSON.stringify(e.msg)}${e.details ? ` (${JSON.stringify(e.details)})` : ""}`;
+}

@@ -1,0 +1,110 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** The argv of `ip` for one namespace; always an argv array, never a shell. */
+async function ip(ns: string, args: string[]): Promise<string> {
+  const { stdout } = await run("ip", ["-n", ns, ...args], { timeout: 10_000 });
+  return stdout;
+}
+
+export interface Link {
+  ifname: string;
+  address?: string;
+  kind?: string;
+}
+export interface Address {
+  ifname: string;
+  local: string;
+  prefixlen: number;
+}
+export interface RouteEntry {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  table?: string | number;
+}
+
+export const netnsPath = (name: string): string => `/run/netns/${name}`;
+
+/**
+ * Throwaway namespaces for one conformance run: a "host" namespace the plugin
+ * runs in, so nothing it does reaches the real host, and container namespaces.
+ * Every name is unique to the run; `removeAll` deletes them all.
+ */
+export class NamespaceSet {
+  readonly prefix = `cnic-${process.pid}-${randomBytes(3).toString("hex")}`;
+  private readonly created = new Set<string>();
+  private counter = 0;
+  host = "";
+
+  async createHost(): Promise<string> {
+    this.host = await this.create("h");
+    await ip(this.host, ["link", "set", "lo", "up"]);
+    return this.host;
+  }
+
+  async create(tag = "c"): Promise<string> {
+    const name = `${this.prefix}-${tag}${this.counter++}`;
+    await run("ip", ["netns", "add", name]);
+    this.created.add(name);
+    return name;
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!this.created.has(name)) return;
+    this.created.delete(name);
+    await run("ip", ["netns", "del", name]).catch(() => undefined);
+  }
+
+  async removeAll(): Promise<void> {
+    await Promise.all([...this.created].map((n) => this.remove(n)));
+  }
+
+  /** `ip netns exec <host>`: the prefix every plugin exec gets. */
+  wrap(): string[] {
+    return ["ip", "netns", "exec", this.host];
+  }
+
+  async links(ns: string): Promise<Link[]> {
+    const raw = JSON.parse((await ip(ns, ["-d", "-json", "link", "show"])) || "[]") as Array<{
+      ifname: string;
+      address?: string;
+      linkinfo?: { info_kind?: string };
+    }>;
+    return raw.map((l) => ({
+      ifname: l.ifname,
+      ...(l.address ? { address: l.address } : {}),
+      ...(l.linkinfo?.info_kind ? { kind: l.linkinfo.info_kind } : {}),
+    }));
+  }
+
+  async addresses(ns: string): Promise<Address[]> {
+    const raw = JSON.parse((await ip(ns, ["-json", "addr", "show"])) || "[]") as Array<{
+      ifname: string;
+      addr_info?: Array<{ local: string; prefixlen: number }>;
+    }>;
+    return raw.flatMap((l) => (l.addr_info ?? []).map((a) => ({ ifname: l.ifname, local: a.local, prefixlen: a.prefixlen })));
+  }
+
+  async routes(ns: string): Promise<RouteEntry[]> {
+    const out: RouteEntry[] = [];
+    for (const fam of ["-4", "-6"]) {
+      const raw = JSON.parse((await ip(ns, [fam, "-json", "route", "show", "table", "all"])) || "[]") as RouteEntry[];
+      out.push(...raw.map((r) => ({ ...r, dst: r.dst === "default" ? (fam === "-4" ? "0.0.0.0/0" : "::/0") : r.dst })));
+    }
+    return out;
+  }
+
+  /**
+   * Creates an interface with an address, standing in for an earlier plugin's work. A veth pair
+   * with both ends inside `ns`: the dummy driver is not loaded on every kernel, veth is.
+   */
+  async addStandIn(ns: string, ifname: string, mac: string, cidr: string): Promise<void> {
+    await ip(ns, ["link", "add", ifname, "address", mac, "type", "veth", "peer", "name", "cnicpeer0"]);
+    await ip(ns, ["addr", "add", cidr, "dev", ifname]);
+    await ip(ns, ["link", "set", ifname, "up"]);
+  }
+}
