@@ -6,10 +6,12 @@
  * - A value containing "=" is a malformed pair (Go); `K=` is an empty value (Go).
  * - An empty key (`=v`) is a malformed pair (Go would file it as an unknown key).
  * - Keys are case-sensitive and nothing is trimmed (Go).
- * - A repeated key: the last value wins (Go).
+ * - A repeated key: the last value wins, and with a schema every earlier value
+ *   must be valid too (Go parses each occurrence).
  * - Unknown keys are ignored unless `strict` is set, because runtimes send
  *   K8S_POD_* keys to every plugin; in strict mode `IgnoreUnknown=1|true`
- *   (any case) still allows them, as Go's CommonArgs does.
+ *   (any case) still allows them, as Go's CommonArgs does, and another
+ *   IgnoreUnknown value than 1/0/true/false is an error (Go).
  */
 import { CniError, ErrorCode } from "./errors.js";
 import { formatIssues } from "./issues.js";
@@ -30,10 +32,10 @@ function declaredKeys(schema: StandardSchemaV1): Set<string> | undefined {
   return shape && typeof shape === "object" ? new Set(Object.keys(shape)) : undefined;
 }
 
-function splitPairs(raw: string): Map<string, string> {
-  const pairs = new Map<string, string>();
-  if (raw === "") return pairs;
-  for (const piece of raw.split(";")) {
+/** The pairs in order, repeats included: Go parses every occurrence of a key, and the last one sticks. */
+function splitPairs(raw: string): [string, string][] {
+  if (raw === "") return [];
+  return raw.split(";").map((piece) => {
     const parts = piece.split("=");
     if (parts.length !== 2 || parts[0] === "") {
       throw new CniError(
@@ -42,13 +44,42 @@ function splitPairs(raw: string): Map<string, string> {
         `CNI_ARGS is KEY=VALUE pairs separated by ";" (one "=" per pair, a non-empty key, no trailing ";"); got ${JSON.stringify(raw)}`,
       );
     }
-    pairs.set(parts[0]!, parts[1]!);
-  }
-  return pairs;
+    return [parts[0]!, parts[1]!];
+  });
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v !== undefined && (v === "1" || v.toLowerCase() === "true");
+/** IgnoreUnknown read as Go's UnmarshallableBool reads it (1/0/true/false, any case), every occurrence checked. */
+function ignoreUnknown(pairs: [string, string][]): boolean {
+  let ignore = false;
+  for (const [k, v] of pairs) {
+    if (k !== "IgnoreUnknown") continue;
+    const lower = v.toLowerCase();
+    if (lower !== "1" && lower !== "true" && lower !== "0" && lower !== "false") {
+      throw new CniError(
+        ErrorCode.InvalidEnvironment,
+        `invalid value in CNI_ARGS pair ${JSON.stringify(`IgnoreUnknown=${v}`)}`,
+        "IgnoreUnknown is 1, 0, true or false",
+      );
+    }
+    ignore = lower === "1" || lower === "true";
+  }
+  return ignore;
+}
+
+function validate(schema: StandardSchemaV1, input: Record<string, string>, pair: [string, string] | undefined): unknown {
+  const result = schema["~standard"].validate(input);
+  if (result instanceof Promise) {
+    throw new CniError(ErrorCode.Internal, "the CNI_ARGS schema is asynchronous", "use a schema without async refinements");
+  }
+  if (!result.issues) return result.value;
+  const seg = result.issues[0]?.path?.[0];
+  const key = typeof seg === "object" && seg !== null ? seg.key : seg;
+  const named = pair ?? (typeof key === "string" && key in input ? [key, input[key]!] : undefined);
+  throw new CniError(
+    ErrorCode.InvalidEnvironment,
+    named ? `invalid value in CNI_ARGS pair ${JSON.stringify(`${named[0]}=${named[1]}`)}` : "invalid CNI_ARGS",
+    formatIssues(result.issues, input),
+  );
 }
 
 export function parseCniArgs(raw: string, schema?: undefined, opts?: ParseCniArgsOptions): Record<string, string>;
@@ -63,8 +94,8 @@ export function parseCniArgs(raw: string, schema?: StandardSchemaV1, opts: Parse
   if (typeof raw !== "string") raw = "";
   const pairs = splitPairs(raw);
   const known = schema ? declaredKeys(schema) : undefined;
-  if (opts.strict && !isTrue(pairs.get("IgnoreUnknown"))) {
-    const unknown = [...pairs].filter(([k]) => k !== "IgnoreUnknown" && !(known?.has(k) ?? false));
+  if (opts.strict && !ignoreUnknown(pairs)) {
+    const unknown = pairs.filter(([k]) => k !== "IgnoreUnknown" && !(known?.has(k) ?? false));
     if (unknown.length) {
       throw new CniError(
         ErrorCode.InvalidEnvironment,
@@ -73,23 +104,12 @@ export function parseCniArgs(raw: string, schema?: StandardSchemaV1, opts: Parse
       );
     }
   }
-  if (!schema) return Object.fromEntries(pairs);
-  const input: Record<string, string> = {};
-  for (const [k, v] of pairs) if (!known || known.has(k)) input[k] = v;
-  const result = schema["~standard"].validate(input);
-  if (result instanceof Promise) {
-    throw new CniError(ErrorCode.Internal, "the CNI_ARGS schema is asynchronous", "use a schema without async refinements");
-  }
-  if (result.issues) {
-    const first = result.issues[0];
-    const seg = first?.path?.[0];
-    const key = typeof seg === "object" && seg !== null ? seg.key : seg;
-    const named = typeof key === "string" && pairs.has(key) ? `${key}=${pairs.get(key)}` : undefined;
-    throw new CniError(
-      ErrorCode.InvalidEnvironment,
-      named ? `invalid value in CNI_ARGS pair ${JSON.stringify(named)}` : "invalid CNI_ARGS",
-      formatIssues(result.issues, input),
-    );
-  }
-  return result.value;
+  const relevant = pairs.filter(([k]) => !schema || !known || known.has(k));
+  const input = Object.fromEntries(relevant);
+  if (!schema) return input;
+  // A value that a later pair of the same key replaces must still be valid, as in Go.
+  relevant.forEach((pair, i) => {
+    if (relevant.findLastIndex(([k]) => k === pair[0]) !== i) validate(schema, { ...input, [pair[0]]: pair[1] }, pair);
+  });
+  return validate(schema, input, undefined);
 }

@@ -77,6 +77,15 @@ describe.each(schemas)("parseCniArgs with a %s schema", (_name, schema) => {
     expect(e.details).toContain('"300.1.1.1"');
   });
 
+  it("checks every occurrence of a repeated key; the last one wins", () => {
+    expect(parseCniArgs("PORT=1;PORT=2", schema)).toEqual({ PORT: 2 });
+    const e = cniError(() => parseCniArgs("PORT=x;PORT=2", schema));
+    expect(e.msg).toBe('invalid value in CNI_ARGS pair "PORT=x"');
+    expect(cniError(() => parseCniArgs("PORT=1;IgnoreUnknown=maybe;IgnoreUnknown=1", schema, { strict: true })).msg).toBe(
+      'invalid value in CNI_ARGS pair "IgnoreUnknown=maybe"',
+    );
+  });
+
   it("reports a missing required key", () => {
     const e = cniError(() => parseCniArgs("IP=169.254.1.1", schema));
     expect(e.code).toBe(4);
@@ -94,8 +103,18 @@ describe.each(schemas)("parseCniArgs with a %s schema", (_name, schema) => {
     expect(parseCniArgs(`PORT=1;X=y;IgnoreUnknown=${flag}`, schema, { strict: true })).toEqual({ PORT: 1 });
   });
 
-  it.each(["0", "false", "yes", ""])("in strict mode IgnoreUnknown=%s does not allow unknown keys", (flag) => {
-    expect(cniError(() => parseCniArgs(`PORT=1;X=y;IgnoreUnknown=${flag}`, schema, { strict: true })).code).toBe(4);
+  it.each(["0", "false", "FALSE"])("in strict mode IgnoreUnknown=%s does not allow unknown keys", (flag) => {
+    expect(cniError(() => parseCniArgs(`PORT=1;X=y;IgnoreUnknown=${flag}`, schema, { strict: true })).msg).toBe('unknown args in CNI_ARGS: ["X=y"]');
+  });
+
+  it.each(["yes", ""])("in strict mode refuses IgnoreUnknown=%j, as Go's boolean parser does", (flag) => {
+    const e = cniError(() => parseCniArgs(`PORT=1;IgnoreUnknown=${flag}`, schema, { strict: true }));
+    expect(e.code).toBe(4);
+    expect(e.msg).toBe(`invalid value in CNI_ARGS pair "IgnoreUnknown=${flag}"`);
+  });
+
+  it("in lenient mode does not look at IgnoreUnknown", () => {
+    expect(parseCniArgs("PORT=1;IgnoreUnknown=maybe", schema)).toEqual({ PORT: 1 });
   });
 });
 

@@ -1,9 +1,13 @@
 /**
- * Differential test against the Go reference: random results are converted
- * between every pair of the versions Go knows here (libcni 1.1.2: 0.1.0 to
- * 1.0.0) by both implementations, and must agree on success or failure and,
- * on success, on the result (compared after dropping empty values, which Go
- * prints as `{}` for dns and the SDK omits).
+ * Differential tests against the Go reference library on this machine
+ * (libcni 1.1.2, spec 0.1.0 to 1.0.0), built from small Go programs next to
+ * this file.
+ * - Results: random results are converted between every pair of versions by
+ *   both; they must agree on success or failure and, on success, on the
+ *   result (compared after dropping empty values: Go prints `{}` for dns
+ *   where the SDK omits it).
+ * - CNI_ARGS: random strings are parsed by both (strict mode, which is Go's
+ *   only mode); they must agree on success or failure and on the values.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { CniError, convertResult } from "@tscni/types";
+import * as z from "zod/mini";
+import { CniError, convertResult, parseCniArgs } from "@tscni/types";
 import type { AnyResult } from "@tscni/types";
 import { skipReason } from "../../../test/support/prereq.js";
 import { result100ForGo } from "./arbitraries.js";
@@ -41,29 +46,36 @@ interface Request {
   to: string;
 }
 
-describe.skipIf(skip)(`conversions agree with the Go reference${skip ? ` (skipped: ${skip})` : ""}`, () => {
+describe.skipIf(skip)(`the Go reference library${skip ? ` (skipped: ${skip})` : ""}`, () => {
   let dir: string;
   let goConvert: (requests: Request[]) => { result?: unknown; error?: string }[];
+  let goArgs: (raws: string[]) => { values?: Record<string, unknown>; error?: string }[];
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "tscni-go-convert-"));
-    const binary = join(dir, "go-convert");
+  /** Builds one of the Go programs and returns a function sending it JSON lines. */
+  function goProgram<In, Out>(name: string): (requests: In[]) => Out[] {
+    const binary = join(dir, name);
     execFileSync("go", ["build", "-o", binary, "."], {
-      cwd: join(import.meta.dirname, "go-convert"),
+      cwd: join(import.meta.dirname, name),
       env: { ...process.env, GO111MODULE: "off", GOPATH: "/usr/share/gocode", GOFLAGS: "", GOCACHE: join(tmpdir(), "tscni-types-gocache") },
       stdio: ["ignore", "ignore", "inherit"],
     });
-    goConvert = (requests) => {
+    return (requests) => {
       const out = execFileSync(binary, { input: requests.map((r) => JSON.stringify(r)).join("\n") + "\n", maxBuffer: 1 << 26 });
-      return out.toString().trim().split("\n").map((line) => JSON.parse(line));
+      return out.toString().trim().split("\n").map((line) => JSON.parse(line) as Out);
     };
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tscni-go-reference-"));
+    goConvert = goProgram("go-convert");
+    goArgs = goProgram("go-args");
   });
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("on random results, from every version to every version", () => {
+  it("converts random results from every version to every version as the SDK does", () => {
     let compared = 0;
     fc.assert(
       fc.property(fc.array(result100ForGo, { minLength: 1, maxLength: 40 }), (results) => {
@@ -98,5 +110,49 @@ describe.skipIf(skip)(`conversions agree with the Go reference${skip ? ` (skippe
       { numRuns: 10 },
     );
     expect(compared).toBeGreaterThan(500);
+  });
+  describe("CNI_ARGS parsing agrees with Go's LoadArgs", () => {
+    // Go fills its struct fields with zero values; the schema mirrors pluginArgs in go-args/main.go.
+    const schema = z.object({
+      A: z._default(z.string(), ""),
+      B: z._default(z.string(), ""),
+      C: z._default(z.stringbool({ truthy: ["1", "true"], falsy: ["0", "false"], case: "insensitive" }), false),
+    });
+    // Pieces that exercise known and unknown keys, IgnoreUnknown, bad booleans and malformed pairs.
+    // An empty key ("=v") is left out: Go files it as an unknown key, the SDK rejects it (README).
+    const key = fc.constantFrom("A", "B", "C", "D", "IgnoreUnknown", "a");
+    const value = fc.constantFrom("", "1", "0", "true", "TRUE", "False", "x", "169.254.1.1");
+    const piece = fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(key, value).map(([k, v]) => `${k}=${v}`) },
+      { weight: 1, arbitrary: fc.constantFrom("", "A", "A=b=c", "C==") },
+    );
+    const cniArgs = fc.array(piece, { maxLength: 6 }).map((pieces) => pieces.join(";"));
+
+    it("on random CNI_ARGS strings in strict mode", () => {
+      let agreedOnValues = 0;
+      let agreedOnErrors = 0;
+      fc.assert(
+        fc.property(fc.array(cniArgs, { minLength: 100, maxLength: 200 }), (raws) => {
+          const answers = goArgs(raws);
+          raws.forEach((raw, i) => {
+            const go = answers[i]!;
+            let ours: unknown;
+            try {
+              ours = parseCniArgs(raw, schema, { strict: true });
+            } catch (e) {
+              expect(e).toBeInstanceOf(CniError);
+              expect({ raw, go: go.error ? "error" : go.values }).toEqual({ raw, go: "error" });
+              agreedOnErrors++;
+              return;
+            }
+            expect({ raw, ours }).toEqual({ raw, ours: go.values ?? go.error });
+            agreedOnValues++;
+          });
+        }),
+        { numRuns: 20 },
+      );
+      expect(agreedOnValues).toBeGreaterThan(100);
+      expect(agreedOnErrors).toBeGreaterThan(100);
+    });
   });
 });
