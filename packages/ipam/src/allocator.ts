@@ -44,6 +44,8 @@ export function sameOwner(held: Owner | undefined, wanted: Owner): boolean {
 export interface Allocation {
   readonly address: IpAddress;
   readonly range: Range;
+  /** The owner already held this address (a retried ADD): nothing new was reserved. */
+  readonly reused: boolean;
 }
 
 export interface AllocateOptions {
@@ -98,17 +100,18 @@ export function allocate(opts: AllocateOptions): Allocation {
         `${from}: container ${owner.containerId} interface ${owner.ifName ?? ""} already holds ${formatIp(existing.ip)} in ${setName}; DEL it first`,
       );
     }
-    if (existing || store.reserve(requested, owner, rangeSetIndex)) return { address: requested, range };
+    if (existing) return { address: requested, range, reused: true };
+    if (store.reserve(requested, owner, rangeSetIndex)) return { address: requested, range, reused: false };
     throw new CniError(ErrorCode.TryAgainLater, `${from}: ${formatIp(requested)} is held by another container`, setName);
   }
 
   const existing = mine[0];
-  if (existing) return { address: existing.ip, range: rangeFor(rangeSet, existing.ip) as Range };
+  if (existing) return { address: existing.ip, range: rangeFor(rangeSet, existing.ip) as Range, reused: true };
 
   const held = store.heldAddresses?.() ?? new Set<string>();
   for (const { ip, range } of candidates(rangeSet, store.lastReserved(rangeSetIndex))) {
     if (isGatewayOf(rangeSet, ip) || held.has(formatIp(ip))) continue;
-    if (store.reserve(ip, owner, rangeSetIndex)) return { address: ip, range };
+    if (store.reserve(ip, owner, rangeSetIndex)) return { address: ip, range, reused: false };
   }
   throw new CniError(ErrorCode.TryAgainLater, `no free address in ${setName}`, "every address is reserved; DEL or GC unused attachments");
 }

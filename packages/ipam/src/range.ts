@@ -146,18 +146,23 @@ export function isGatewayOf(set: RangeSet, ip: IpAddress): boolean {
  * Validates a network's range sets: each range, one family per set, and no two
  * ranges (in one set or across sets) sharing an address. `path` is e.g. `ipam.ranges`.
  */
-export function parseRangeSets(inputs: readonly (readonly RangeInput[])[], path: string): RangeSet[] {
+export function parseRangeSets(
+  inputs: readonly (readonly RangeInput[])[],
+  path: string,
+  /** Names a range in messages when it was not written at `path[i][j]` (e.g. the legacy `ipam.subnet` form). */
+  pathOf: (set: number, range: number) => string = (i, j) => `${path}[${i}][${j}]`,
+): RangeSet[] {
   if (inputs.length === 0) throw invalid(path, "at least one range set is required");
   const sets = inputs.map((set, i) => {
     if (set.length === 0) throw invalid(`${path}[${i}]`, "a range set needs at least one range");
-    return set.map((r, j) => parseRange(r, `${path}[${i}][${j}]`));
+    return set.map((r, j) => parseRange(r, pathOf(i, j)));
   });
-  const all = sets.flatMap((set, i) => set.map((range, j) => ({ range, where: `${path}[${i}][${j}]`, set: i })));
+  const all = sets.flatMap((set, i) => set.map((range, j) => ({ range, where: pathOf(i, j), set: i })));
   for (const [i, set] of sets.entries()) {
     const family = set[0]?.subnet.address.family;
     const mixed = set.findIndex((r) => r.subnet.address.family !== family);
     if (mixed >= 0) {
-      throw invalid(`${path}[${i}][${mixed}].subnet`, `mixes IPv${family} and IPv${family === 4 ? 6 : 4} in one range set`);
+      throw invalid(`${pathOf(i, mixed)}.subnet`, `mixes IPv${family} and IPv${family === 4 ? 6 : 4} in one range set`);
     }
   }
   for (let a = 0; a < all.length; a++) {

@@ -1,0 +1,156 @@
+/**
+ * host-local's configuration: the zod schema skel validates stdin with (shapes
+ * only, built on first use), and the normalisation every handler goes through
+ * (addresses, ranges, overlaps, requests), so handlers see only valid,
+ * defaulted values. Every rejection is code 7 naming the field and its value.
+ */
+import { isAbsolute } from "node:path";
+import {
+  DEFAULT_DATA_DIR,
+  DiskStore,
+  type RangeInput,
+  type RangeSet,
+  type RequestedAddress,
+  type ReservationScope,
+  checkDns,
+  checkRoutes,
+  formatIp,
+  formatRangeSet,
+  parseRangeSets,
+  rangeFor,
+  readResolvConf,
+  requestedAddresses,
+} from "@tscni/ipam";
+import type { CmdArgs } from "@tscni/skel";
+import { CniError, type DNS, ErrorCode, type NetConf, type Route } from "@tscni/types";
+import * as z from "zod/mini";
+
+function buildSchema() {
+  const range = z.strictObject({
+    subnet: z.string(),
+    rangeStart: z.optional(z.string()),
+    rangeEnd: z.optional(z.string()),
+    gateway: z.optional(z.string()),
+  });
+  const route = z.looseObject({
+    dst: z.string(),
+    gw: z.optional(z.string()),
+    mtu: z.optional(z.int()),
+    advmss: z.optional(z.int()),
+    priority: z.optional(z.int()),
+    table: z.optional(z.int()),
+    scope: z.optional(z.int()),
+  });
+  const dns = z.looseObject({
+    nameservers: z.optional(z.array(z.string())),
+    domain: z.optional(z.string()),
+    search: z.optional(z.array(z.string())),
+    options: z.optional(z.array(z.string())),
+  });
+  return z.looseObject({
+    ipam: z.looseObject({
+      type: z.optional(z.string()),
+      /** Where reservations live; default /var/lib/cni/networks (Go's). */
+      dataDir: z.optional(z.string()),
+      ranges: z.optional(z.array(z.array(range))),
+      /** The legacy single-range form; prepended to `ranges` as Go does. */
+      subnet: z.optional(z.string()),
+      rangeStart: z.optional(z.string()),
+      rangeEnd: z.optional(z.string()),
+      gateway: z.optional(z.string()),
+      routes: z.optional(z.array(route)),
+      resolvConf: z.optional(z.string()),
+      dns: z.optional(dns),
+      /**
+       * "dataDir" (default): an address is handed out once across every network
+       * of the data directory. "network": Go's behaviour, for networks that
+       * deliberately reuse addresses.
+       */
+      reservationScope: z.optional(z.enum(["dataDir", "network"])),
+    }),
+    runtimeConfig: z.optional(
+      z.looseObject({
+        ips: z.optional(z.array(z.string())),
+        ipRanges: z.optional(z.array(z.array(range))),
+      }),
+    ),
+    args: z.optional(z.looseObject({ cni: z.optional(z.looseObject({ ips: z.optional(z.array(z.string())) })) })),
+  });
+}
+
+let schema: ReturnType<typeof buildSchema> | undefined;
+export function hostLocalConfigSchema(): ReturnType<typeof buildSchema> {
+  return (schema ??= buildSchema());
+}
+
+export type HostLocalConfig = NetConf & z.infer<ReturnType<typeof buildSchema>>;
+export type HostLocalArgs = CmdArgs<HostLocalConfig>;
+
+function invalid(path: string, message: string, value?: string): CniError {
+  return new CniError(ErrorCode.InvalidNetworkConfig, `${path}: ${message}`, value);
+}
+
+/** The store of this network: all DEL, GC and CHECK need, so they work even when the ranges no longer validate. */
+export function openStore(config: HostLocalConfig): DiskStore {
+  const dataDir = config.ipam.dataDir || DEFAULT_DATA_DIR;
+  if (!isAbsolute(dataDir)) throw invalid("ipam.dataDir", `"${dataDir}" is not an absolute path`, dataDir);
+  const scope: ReservationScope = config.ipam.reservationScope ?? "dataDir";
+  return new DiskStore({ dataDir, network: config.name, scope });
+}
+
+/** The range sets in force: runtimeConfig.ipRanges (the capability) replaces the config's; else legacy + ranges. */
+export function rangeSetsOf(config: HostLocalConfig): RangeSet[] {
+  const fromRuntime = config.runtimeConfig?.ipRanges;
+  if (fromRuntime && fromRuntime.length > 0) return parseRangeSets(fromRuntime, "runtimeConfig.ipRanges");
+  const { ipam } = config;
+  const ranges: RangeInput[][] = ipam.ranges ?? [];
+  if (ipam.subnet === undefined) {
+    if (ranges.length === 0) throw invalid("ipam.ranges", "no ranges: set ipam.ranges (or the legacy ipam.subnet)");
+    return parseRangeSets(ranges, "ipam.ranges");
+  }
+  const legacy: RangeInput = { subnet: ipam.subnet, rangeStart: ipam.rangeStart, rangeEnd: ipam.rangeEnd, gateway: ipam.gateway };
+  return parseRangeSets([[legacy], ...ranges], "ipam.ranges", (i, j) => (i === 0 ? "ipam" : `ipam.ranges[${i - 1}][${j}]`));
+}
+
+export interface AddSettings {
+  store: DiskStore;
+  rangeSets: RangeSet[];
+  /** requested[i] is the address asked for in range set i, if any. */
+  requested: (RequestedAddress | undefined)[];
+  routes: Route[];
+  dns: DNS | undefined;
+}
+
+function describeSets(sets: readonly RangeSet[]): string {
+  return sets.map((set, i) => `${i}: ${formatRangeSet(set)}`).join("; ");
+}
+
+/** Everything ADD needs, validated. */
+export function addSettings(args: HostLocalArgs): AddSettings {
+  const { config } = args;
+  const store = openStore(config);
+  const rangeSets = rangeSetsOf(config);
+  if (/^0\.[12]\./.test(config.cniVersion)) {
+    for (const family of [4, 6] as const) {
+      if (rangeSets.filter((s) => s[0]?.rangeStart.family === family).length > 1) {
+        throw invalid("ipam.ranges", `cniVersion ${config.cniVersion} results carry one IPv${family} address; use one IPv${family} range set or cniVersion 0.3.0 or later`);
+      }
+    }
+  }
+  const requests = requestedAddresses({
+    runtimeConfigIps: config.runtimeConfig?.ips,
+    argsIps: config.args?.cni?.ips,
+    cniArgsIp: args.args.IP,
+  });
+  const requested: (RequestedAddress | undefined)[] = rangeSets.map(() => undefined);
+  for (const r of requests) {
+    const index = rangeSets.findIndex((set) => rangeFor(set, r.ip));
+    if (index < 0) throw invalid(r.from, `${formatIp(r.ip)} is in no range set (${describeSets(rangeSets)})`, formatIp(r.ip));
+    const other = requested[index];
+    if (other) throw invalid(r.from, `asks for a second address in range set ${index}; ${other.from} already asks for one`);
+    requested[index] = r;
+  }
+  const fromFile = config.ipam.resolvConf ? readResolvConf(config.ipam.resolvConf) : undefined;
+  const dns = checkDns({ ...fromFile, ...config.ipam.dns }, "ipam.dns");
+  return { store, rangeSets, requested, routes: checkRoutes(config.ipam.routes, "ipam.routes"), dns };
+}
