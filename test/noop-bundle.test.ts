@@ -42,8 +42,8 @@ function exec(vars: Record<string, string>, stdin: string | "open" | { file: str
   if (fd !== undefined) closeSync(fd);
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (c) => (stdout += c));
-  child.stderr.on("data", (c) => (stderr += c));
+  child.stdout!.on("data", (c) => (stdout += c));
+  child.stderr!.on("data", (c) => (stderr += c));
   if (typeof stdin === "string" && child.stdin) child.stdin.end(stdin);
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
