@@ -116,10 +116,13 @@ export interface AddressSpec {
   cidr: string;
   /** IPv6 only: skip duplicate address detection. */
   noDad?: boolean;
+  /** Do not add the route to the address's subnet (point-to-point links route via a gateway instead). */
+  noPrefixRoute?: boolean;
 }
 
 export function addrAdd(a: AddressSpec, replace = false): Words {
   const words = ["addr", replace ? "replace" : "add", assertCidr(a.cidr, "address"), "dev", assertIfName(a.dev)];
+  if (a.noPrefixRoute) words.push("noprefixroute");
   if (a.noDad && a.cidr.includes(":")) words.push("nodad");
   return words;
 }
