@@ -5,6 +5,7 @@
 import { fstatSync, readFileSync } from "node:fs";
 import type { StandardSchemaV1 } from "@tscni/types";
 import { dispatch } from "./dispatch.js";
+import type { StdinSource } from "./stdin.js";
 import type { AnyPlugin, ArgsOf, CmdArgs, ConfigOf, PluginHandlers, PluginOptions, ResultInput, SupportedVersions } from "./plugin.js";
 
 type Writer = (chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown) => boolean;
@@ -35,23 +36,67 @@ function processStdin(options?: { signal?: AbortSignal }): Promise<Buffer> {
   });
 }
 
+/** The parts of a process pluginMain uses; tests pass stand-ins. */
+export interface Host {
+  env: Readonly<Record<string, string | undefined>>;
+  stdin: StdinSource;
+  stdout: { write: Writer; once(event: "error", listener: (e: unknown) => void): unknown };
+  stderr: { write: Writer };
+  /** Sets the exit status and ends the process once the answer is out. */
+  finish(status: number): void;
+}
+
+/** How long the process may stay up after the answer is flushed. */
+const EXIT_GRACE_MS = 100;
+
+function realHost(): Host {
+  return {
+    env: process.env,
+    stdin: processStdin,
+    stdout: process.stdout as unknown as Host["stdout"],
+    stderr: process.stderr as unknown as Host["stderr"],
+    finish(status) {
+      process.exitCode = status;
+      // Work a handler left behind (an open socket, a timer) must not keep the runtime waiting for the exit.
+      setTimeout(() => process.exit(status), EXIT_GRACE_MS).unref();
+    },
+  };
+}
+
 /**
- * From here on every write to process.stdout (console.log included, from the
- * handler or any dependency, even from a timer left running after the handler
+ * From here on every write to stdout (console.log included, from the handler
+ * or any dependency, even from a timer left running after the handler
  * returned) goes to stderr; the returned function writes the real stdout.
  */
-function guardStdout(): (chunk: string) => Promise<void> {
-  const stdout = process.stdout;
-  const realWrite = stdout.write.bind(stdout) as Writer;
-  const toStderr: Writer = (chunk, encodingOrCallback, callback) =>
-    (process.stderr.write as Writer).call(process.stderr, chunk, encodingOrCallback, callback);
-  stdout.write = toStderr as typeof stdout.write;
+function guardStdout(host: Host): (chunk: string) => Promise<void> {
+  const stdout = host.stdout;
+  const realWrite = stdout.write.bind(stdout);
+  const stderrWrite = host.stderr.write.bind(host.stderr);
+  stdout.write = (chunk, encodingOrCallback, callback) => stderrWrite(chunk, encodingOrCallback, callback);
   return (chunk) =>
     new Promise<void>((resolve) => {
       // An EPIPE (the runtime went away) has no one to report to; the exit status still tells.
       stdout.once("error", () => resolve());
       realWrite(chunk, () => resolve());
     });
+}
+
+/** Runs one invocation against a host: the body of pluginMain. */
+export async function runOnHost(plugin: AnyPlugin, host: Host): Promise<void> {
+  const writeStdout = guardStdout(host);
+  let document: string | undefined;
+  const status = await dispatch(plugin, {
+    env: host.env,
+    stdin: host.stdin,
+    stdout: (chunk) => {
+      document = chunk;
+    },
+    stderr: (chunk) => {
+      host.stderr.write(chunk);
+    },
+  });
+  if (document !== undefined) await writeStdout(document);
+  host.finish(status);
 }
 
 export type { SupportedVersions };
@@ -81,23 +126,5 @@ export async function pluginMain(
     typeof first === "function"
       ? ({ add: first, del: second, versions: versionInfo, about } as AnyPlugin)
       : ({ ...first, ...(second as PluginOptions<StandardSchemaV1 | undefined, StandardSchemaV1 | undefined> | undefined) } as AnyPlugin);
-  const writeStdout = guardStdout();
-  let document: string | undefined;
-  const status = await dispatch(plugin, {
-    env: process.env,
-    stdin: processStdin,
-    stdout: (chunk) => {
-      document = chunk;
-    },
-    stderr: (chunk) => {
-      process.stderr.write(chunk);
-    },
-  });
-  if (document !== undefined) await writeStdout(document);
-  process.exitCode = status;
-  // Work a handler left behind (an open socket, a timer) must not keep the runtime waiting for the exit.
-  setTimeout(() => process.exit(status), EXIT_GRACE_MS).unref();
+  await runOnHost(plugin, realHost());
 }
-
-/** How long the process may stay up after the answer is flushed. */
-const EXIT_GRACE_MS = 100;
