@@ -125,7 +125,7 @@ describe.skipIf(skip)(`Go libcni 1.1.2 and @tscni/libcni${skip ? ` (skipped: ${s
     expect(runDriver(driver, "del", args).status).toBe(0);
     const del = records(record).at(-1)!;
     expect(del.verb).toBe("DEL");
-    expect(del.stdin.prevResult).toEqual(ours);
+    expect(del.stdin.prevResult).toEqual({ ...ours, dns: {} });
     expect(existsSync(join(cacheDir, "results", "tscni-share-ctr-ts-1-eth0"))).toBe(false);
   });
 
