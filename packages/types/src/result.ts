@@ -194,8 +194,27 @@ function decodeJson(json: unknown): unknown {
   }
 }
 
+const SHAPE_KEYS = { legacy: ["ip4", "ip6"], current: ["interfaces", "ips", "routes"] } as const;
+
+/**
+ * A result read with the wrong shape would silently lose its addresses (Go's
+ * 0.2.0 parser ignores `ips`): refuse keys that belong to the other shapes.
+ */
+function refuseForeignKeys(obj: Record<string, unknown>, version: string): void {
+  const legacy = resultShapeOf(version) === "0.2.0";
+  const foreign = (legacy ? SHAPE_KEYS.current : SHAPE_KEYS.legacy).find((k) => obj[k] != null);
+  if (foreign === undefined) return;
+  throw new CniError(
+    ErrorCode.DecodingFailure,
+    `invalid CNI ${version} result`,
+    `${foreign}: a ${version} result carries ${legacy ? "ip4/ip6" : "interfaces/ips/routes"}, not ${foreign}; ` +
+      `the result reads as ${version} (is its cniVersion missing or wrong?)`,
+  );
+}
+
 /** Validates a result in its own version's shape and returns the model it describes. */
 function validated(obj: Record<string, unknown>, version: string): Result {
+  refuseForeignKeys(obj, version);
   const parsed = resultSchemaFor(version).safeParse({ ...obj, cniVersion: version }, { reportInput: true });
   if (!parsed.success) {
     throw new CniError(ErrorCode.DecodingFailure, `invalid CNI ${version} result`, formatIssues(parsed.error.issues, obj));

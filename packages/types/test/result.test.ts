@@ -169,6 +169,17 @@ describe("parseResult", () => {
     expect(parseResult({ ip4: { ip: "169.254.1.1/16" } })).toEqual({ cniVersion: "0.1.0", ip4: { ip: "169.254.1.1/16" } });
   });
 
+  it.each([
+    [{ ips: [{ address: "169.254.1.1/16" }] }, undefined, "ips: a 0.1.0 result carries ip4/ip6, not ips; the result reads as 0.1.0 (is its cniVersion missing or wrong?)"],
+    [{ cniVersion: "0.2.0", routes: [{ dst: "0.0.0.0/0" }], ip4: { ip: "169.254.1.1/16" } }, undefined, "routes: a 0.2.0 result carries ip4/ip6, not routes;"],
+    [{ ip4: { ip: "169.254.1.1/16" } }, "1.0.0", "ip4: a 1.0.0 result carries interfaces/ips/routes, not ip4;"],
+    [{ cniVersion: "0.4.0", ip6: { ip: "fd00::1/64" } }, undefined, "ip6: a 0.4.0 result carries interfaces/ips/routes, not ip6;"],
+  ])("refuses keys of another shape instead of dropping the addresses (%j, default %s)", (input, defaultVersion, details) => {
+    const e = cniError(() => parseResult(input, defaultVersion ? { defaultVersion } : {}));
+    expect(e.code).toBe(6);
+    expect(e.details).toContain(details);
+  });
+
   it("fills a 0.3.x/0.4.0 IP's missing or empty version from its address", () => {
     expect(parseResult({ cniVersion: "0.3.1", ips: [{ address: "fd00::1/64" }, { version: "", address: "169.254.1.1/16" }] })).toEqual({
       cniVersion: "0.3.1",
