@@ -1,0 +1,185 @@
+/**
+ * host-local under load, as a node sees it: many runtimes' plugin processes
+ * at once, two networks over one subnet, and a plugin killed while it holds
+ * the lock. Every check reads both the results and the store on disk.
+ */
+import { spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, statSync, unlinkSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { skipReason } from "../../../test/support/prereq.js";
+import { allocateAndRelease, doubleAllocations } from "./load.js";
+import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDir } from "./support.js";
+
+const dirs: string[] = [];
+function dataDir(tag: string): string {
+  const d = tempDataDir(tag);
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+// A /28: 13 addresses besides the gateway for 16 workers, so the range runs full and ADDs contend.
+const SMALL = { ranges: [[{ subnet: "169.254.40.0/28" }]] };
+
+describe.skipIf(skipReason({ executables: [OURS] }))("host-local under load", () => {
+  it("16 processes allocating and releasing in one range never hold one address twice", { timeout: 120_000 }, async () => {
+    const dir = dataDir("load");
+    const config = network({ name: "loadnet", dataDir: dir, ipam: SMALL });
+    const reports = await Promise.all(
+      Array.from({ length: 16 }, (_, worker) => allocateAndRelease({ worker, rounds: 8, config })),
+    );
+    const holdings = reports.flatMap((r) => r.holdings);
+    expect(reports.flatMap((r) => r.failures)).toEqual([]);
+    expect(holdings.length).toBeGreaterThan(60);
+    expect(doubleAllocations(holdings)).toEqual([]);
+    expect(holdings.every((h) => h.ip !== "169.254.40.1" && h.ip !== "169.254.40.15")).toBe(true);
+    expect(reservations(dir, "loadnet")).toEqual({});
+    expect(claims(dir)).toEqual([]);
+  });
+
+  it("two networks sharing a subnet never hand out one address twice (Go's plugin does)", { timeout: 120_000 }, async () => {
+    const dir = dataDir("shared");
+    const a = network({ name: "neta", dataDir: dir, ipam: SMALL });
+    const b = network({ name: "netb", dataDir: dir, ipam: SMALL });
+    const reports = await Promise.all(
+      Array.from({ length: 16 }, (_, worker) => allocateAndRelease({ worker, rounds: 6, config: worker % 2 ? a : b })),
+    );
+    const holdings = reports.flatMap((r) => r.holdings);
+    expect(reports.flatMap((r) => r.failures)).toEqual([]);
+    expect(new Set(holdings.map((h) => h.network))).toEqual(new Set(["neta", "netb"]));
+    expect(doubleAllocations(holdings)).toEqual([]);
+    expect(reservations(dir, "neta")).toEqual({});
+    expect(reservations(dir, "netb")).toEqual({});
+    expect(claims(dir)).toEqual([]);
+  });
+});
+
+describe.skipIf(skipReason({ executables: [OURS, GO] }))("two networks sharing a subnet, one after the other", () => {
+  it("Go's plugin gives both the same address; ours does not", async () => {
+    const goDir = dataDir("gobug");
+    const go = await Promise.all(
+      ["neta", "netb"].map(async (name) => addressesOf((await run({ binary: GO, command: "ADD", config: network({ cniVersion: "1.0.0", name, dataDir: goDir, ipam: SMALL }), containerId: name })).json)),
+    );
+    expect(go[0]).toEqual(go[1]);
+    const ourDir = dataDir("oursfix");
+    const ours = [];
+    for (const name of ["neta", "netb"]) {
+      ours.push(addressesOf((await run({ command: "ADD", config: network({ name, dataDir: ourDir, ipam: SMALL }), containerId: name })).json));
+    }
+    expect(ours[0]).not.toEqual(ours[1]);
+    // scope "network" restores Go's behaviour for networks that mean to reuse addresses.
+    const isolated = dataDir("isolated");
+    const iso = [];
+    for (const name of ["neta", "netb"]) {
+      const config = network({ name, dataDir: isolated, ipam: { ...SMALL, reservationScope: "network" } });
+      iso.push(addressesOf((await run({ command: "ADD", config, containerId: name })).json));
+    }
+    expect(iso[0]).toEqual(iso[1]);
+  });
+});
+
+/** Is an flock held on this file right now? (/proc/locks lists FLOCK entries by device:inode.) */
+function lockHeld(path: string): boolean {
+  const inode = statSync(path).ino;
+  return readFileSync("/proc/locks", "utf8")
+    .split("\n")
+    .some((line) => line.includes("FLOCK") && line.split(/\s+/).some((field) => field.endsWith(`:${inode}`)));
+}
+
+function startAdd(config: object, containerId: string) {
+  const child = spawn(OURS, [], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: containerId,
+      CNI_NETNS: "/var/run/netns/tscni-hl-unused",
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/usr/lib/cni",
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stdin.end(JSON.stringify(config));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout })),
+  );
+  return { child, done };
+}
+
+describe.skipIf(skipReason({ executables: [OURS], commands: ["mkfifo"] }))("a plugin killed mid-ADD", () => {
+  it("SIGKILL while holding the lock: the next ADD gets the lock, and DEL leaves nothing", { timeout: 60_000 }, async () => {
+    const dir = dataDir("kill");
+    const config = network({ name: "killnet", dataDir: dir, ipam: SMALL });
+    const netDir = join(dir, "killnet");
+    mkdirSync(netDir, { recursive: true });
+    // Reading last_reserved_ip.0 happens under the lock; a FIFO there parks the ADD inside it.
+    execFileSync("mkfifo", [join(netDir, "last_reserved_ip.0")]);
+    const victim = startAdd(config, "victim");
+    const lockPath = join(netDir, "lock");
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      try {
+        if (lockHeld(lockPath)) break;
+      } catch {
+        // the lock file does not exist yet
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(lockHeld(lockPath)).toBe(true);
+    victim.child.kill("SIGKILL");
+    const ended = await victim.done;
+    expect(ended.signal).toBe("SIGKILL");
+    expect(lockHeld(lockPath)).toBe(false);
+    unlinkSync(join(netDir, "last_reserved_ip.0"));
+
+    const next = await run({ command: "ADD", config, containerId: "next" });
+    expect(next.exitCode, next.stdout).toBe(0);
+    expect(addressesOf(next.json)).toEqual(["169.254.40.2"]);
+    expect((await run({ command: "DEL", config, containerId: "victim" })).exitCode).toBe(0);
+    expect(Object.values(reservations(dir, "killnet"))).toEqual(["next\r\neth0"]);
+    expect(claims(dir)).toEqual(["169.254.40.2"]);
+  });
+
+  it("SIGKILL at random points of many concurrent ADDs: no address twice, DEL and GC leave nothing", { timeout: 120_000 }, async () => {
+    const dir = dataDir("killmany");
+    const config = network({ name: "killnet", dataDir: dir, ipam: { ranges: [[{ subnet: "169.254.41.0/24" }]] } });
+    const completed: { id: string; ips: string[] }[] = [];
+    const killed: string[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        for (let round = 0; round < 6; round++) {
+          const id = `k${worker}-${round}`;
+          const proc = startAdd(config, id);
+          const timer = setTimeout(() => proc.child.kill("SIGKILL"), Math.random() * 120);
+          const end = await proc.done;
+          clearTimeout(timer);
+          if (end.code === 0) completed.push({ id, ips: addressesOf(JSON.parse(end.stdout)) });
+          else killed.push(id);
+        }
+      }),
+    );
+    expect(killed.length).toBeGreaterThan(0);
+    expect(completed.length).toBeGreaterThan(0);
+    const handedOut = completed.flatMap((c) => c.ips);
+    expect(new Set(handedOut).size).toBe(handedOut.length);
+    // What a runtime does after a failed ADD: DEL it.
+    for (const id of killed) expect((await run({ command: "DEL", config, containerId: id })).exitCode).toBe(0);
+    const held = reservations(dir, "killnet");
+    expect(Object.keys(held).sort()).toEqual([...handedOut].sort());
+    for (const c of completed) for (const ip of c.ips) expect(held[ip]).toBe(`${c.id}\r\neth0`);
+    expect(claims(dir)).toEqual(Object.keys(held).sort());
+    // GC keeps what is valid and drops the rest.
+    const valid = completed.slice(0, 2).map((c) => ({ containerID: c.id, ifname: "eth0" }));
+    const gc = await run({ command: "GC", config: { ...config, "cni.dev/valid-attachments": valid } });
+    expect(gc.exitCode, gc.stdout).toBe(0);
+    expect(Object.keys(reservations(dir, "killnet")).sort()).toEqual(completed.slice(0, 2).flatMap((c) => c.ips).sort());
+    await run({ command: "GC", config: { ...config, "cni.dev/valid-attachments": [] } });
+    expect(reservations(dir, "killnet")).toEqual({});
+    expect(claims(dir)).toEqual([]);
+  });
+});
