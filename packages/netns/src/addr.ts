@@ -70,3 +70,22 @@ export function canonicalCidr(cidr: string): string | undefined {
 export function familyOf(ip: string): 4 | 6 {
   return ip.includes(":") ? 6 : 4;
 }
+
+/** The first address after the network address ("169.254.1.7/24" -> "169.254.1.1"): the conventional gateway. */
+export function firstHost(cidr: string): string | undefined {
+  const network = canonicalNetwork(cidr);
+  if (network === undefined) return undefined;
+  const [ip = ""] = network.split("/");
+  if (isIP(ip) === 4) {
+    const n = v4ToNumber(ip) + 1;
+    return [24, 16, 8, 0].map((s) => (n >>> s) & 0xff).join(".");
+  }
+  return bigIntToV6(v6ToBigInt(ip) + 1n);
+}
+
+/** Whether `ip` lies inside `cidr`. */
+export function contains(cidr: string, ip: string): boolean {
+  const prefix = cidr.split("/")[1];
+  if (prefix === undefined || familyOf(ip) !== familyOf(cidr)) return false;
+  return canonicalNetwork(`${ip}/${prefix}`) === canonicalNetwork(cidr);
+}

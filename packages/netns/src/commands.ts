@@ -38,12 +38,15 @@ export interface BridgeSpec {
   mtu?: number;
   mac?: string;
   vlanFiltering?: boolean;
+  /** Created up, saving a second request. */
+  up?: boolean;
 }
 
 export function bridgeAdd(spec: BridgeSpec): Words {
   const words = ["link", "add", "name", assertIfName(spec.name, "bridge name")];
   if (spec.mtu !== undefined) words.push("mtu", String(assertMtu(spec.mtu)));
   if (spec.mac !== undefined) words.push("address", assertMac(spec.mac));
+  if (spec.up) words.push("up");
   words.push("type", "bridge");
   if (spec.vlanFiltering !== undefined) words.push("vlan_filtering", spec.vlanFiltering ? "1" : "0");
   return words;

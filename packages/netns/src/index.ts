@@ -10,6 +10,6 @@ export { assertCidr, assertIp, addrAdd, addrDel, bridgeAdd, linkDel, linkSet, li
 export type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, VethEnd, Words } from "./commands.js";
 export { assertIfName, ifNameProblem, sysctlPath } from "./names.js";
 export { UndoStack } from "./undo.js";
-export { canonicalCidr, canonicalIp, canonicalNetwork, familyOf } from "./addr.js";
+export { canonicalCidr, canonicalIp, canonicalNetwork, contains, familyOf, firstHost } from "./addr.js";
 export { containerProblems, verifyContainer } from "./verify.js";
 export type { ContainerView, VerifyOptions } from "./verify.js";

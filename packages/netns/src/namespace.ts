@@ -194,22 +194,32 @@ export class NetNs {
   // ------------------------------------------------------------- links
 
   /**
-   * Creates the bridge or accepts an existing one (EEXIST is success, so
-   * concurrent ADDs are safe), then brings it up. An existing link of the
-   * same name that is not a bridge is an error.
+   * Returns the bridge, creating it (up, with a fixed MAC so it does not
+   * change as ports come and go) when there is none. EEXIST from a concurrent
+   * creator is success, so parallel ADDs are safe. An existing bridge keeps its
+   * MTU (other networks may share it) but is brought up and gets `promisc` if
+   * asked. A link of that name that is not a bridge is an error. One process
+   * when the bridge exists and is set up already.
    */
   async ensureBridge(spec: BridgeSpec & { promisc?: boolean }): Promise<Link> {
-    try {
-      await this.ip(cmd.bridgeAdd(spec));
-    } catch (e) {
-      if (!isNetnsError(e, "exists")) throw e;
+    let link = await this.link(spec.name);
+    if (!link) {
+      try {
+        await this.ip(cmd.bridgeAdd({ ...spec, mac: spec.mac ?? randomMac(), up: true }));
+      } catch (e) {
+        if (!isNetnsError(e, "exists")) throw e;
+      }
+      link = await this.link(spec.name);
+      if (!link) throw new NetnsError("not-found", `bridge ${spec.name} disappeared in ${this} while being set up`);
     }
-    const changes: LinkChanges = { up: true };
-    if (spec.promisc !== undefined) changes.promisc = spec.promisc;
-    await this.setLink(spec.name, changes);
-    const link = await this.link(spec.name);
-    if (!link) throw new NetnsError("not-found", `bridge ${spec.name} disappeared in ${this} while being set up`);
     if (link.kind !== "bridge") throw new NetnsError("exists", `${spec.name} already exists in ${this} and is not a bridge`, `it is a ${link.kind ?? "link without a kind"}`);
+    const changes: LinkChanges = {};
+    if (!link.up) changes.up = true;
+    if (spec.promisc !== undefined && link.promisc !== spec.promisc) changes.promisc = spec.promisc;
+    if (Object.keys(changes).length > 0) {
+      await this.setLink(spec.name, changes);
+      link = { ...link, up: true, promisc: changes.promisc ?? link.promisc };
+    }
     return link;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { canonicalCidr, canonicalIp, canonicalNetwork, containerProblems, UndoStack } from "@tscni/netns";
+import { canonicalCidr, canonicalIp, canonicalNetwork, containerProblems, contains, firstHost, UndoStack } from "@tscni/netns";
 import type { ContainerView } from "@tscni/netns";
 
 describe("address canonicalisation", () => {
@@ -21,6 +21,14 @@ describe("address canonicalisation", () => {
     expect(canonicalNetwork("fd00:1:2:3::9/48")).toBe("fd00:1:2::/48");
     expect(canonicalNetwork("fd00::/129")).toBeUndefined();
     expect(canonicalCidr("fd00:0::2/64")).toBe("fd00::2/64");
+  });
+
+  test("first host and containment", () => {
+    expect(firstHost("169.254.60.17/24")).toBe("169.254.60.1");
+    expect(firstHost("fd00:60::17/64")).toBe("fd00:60::1");
+    expect(contains("169.254.60.0/24", "169.254.60.200")).toBe(true);
+    expect(contains("169.254.60.0/24", "169.254.61.1")).toBe(false);
+    expect(contains("fd00:60::/64", "169.254.60.1")).toBe(false);
   });
 
   test("IPv6 text matches the WHATWG URL serialiser (RFC 5952) for any address", () => {

@@ -1,0 +1,67 @@
+import { delegateAdd, delegateDel } from "@tscni/invoke";
+import { netns, openNetns, UndoStack } from "@tscni/netns";
+import type { Link, NetNs, VethPair } from "@tscni/netns";
+import type { CmdArgs, ResultInput } from "@tscni/skel";
+import type { NetConf, Result } from "@tscni/types";
+import { conflictingBridgeAddresses, planAddressing, requireAddresses } from "./addressing.js";
+import type { Addressing } from "./addressing.js";
+import { normalise } from "./config.js";
+import type { BridgeConfig, BridgeSettings } from "./config.js";
+import { containerLines, hostLines } from "./links.js";
+
+export type BridgeArgs = CmdArgs<NetConf & BridgeConfig>;
+
+async function allocate(args: BridgeArgs, ipamType: string): Promise<Result> {
+  const ipam = await delegateAdd(ipamType, args.stdin);
+  requireAddresses(ipamType, ipam.ips);
+  return ipam;
+}
+
+/** The bridge routes between its ports and the host; the kernel must forward for that. */
+async function enableForwarding(host: NetNs, gatewayAddresses: string[]): Promise<void> {
+  if (gatewayAddresses.some((a) => !a.includes(":"))) await host.sysctl("net/ipv4/ip_forward", "1");
+  if (gatewayAddresses.some((a) => a.includes(":"))) await host.sysctl("net/ipv6/conf/all/forwarding", "1");
+}
+
+function buildResult(args: BridgeArgs, s: BridgeSettings, o: { bridge: Link; veth: VethPair; plan: Addressing; ipamDns: Result["dns"] }): Omit<Result, "cniVersion"> {
+  const dns = args.config.dns && Object.keys(args.config.dns).length > 0 ? args.config.dns : o.ipamDns;
+  return {
+    interfaces: [
+      { name: s.bridge, ...(o.bridge.mac !== undefined && { mac: o.bridge.mac }) },
+      { name: o.veth.hostName, mac: o.veth.hostMac },
+      { name: args.ifName, mac: o.veth.containerMac, sandbox: args.netns, ...(s.mtu !== undefined && { mtu: s.mtu }) },
+    ],
+    ...(o.plan.ips.length > 0 && { ips: o.plan.ips.map((ip) => ({ ...ip, interface: 2 })) }),
+    ...(o.plan.routes.length > 0 && { routes: o.plan.routes }),
+    ...(dns && { dns }),
+  };
+}
+
+export async function add(args: BridgeArgs): Promise<ResultInput> {
+  const s = normalise(args.config);
+  const container = await openNetns(args.netns);
+  const host = netns();
+  await using undo = new UndoStack((what, e) => args.log.warn(`rollback step failed: ${what}`, { error: String(e) }));
+  const mtu = s.mtu !== undefined ? { mtu: s.mtu } : {};
+
+  const bridge = await host.ensureBridge({ name: s.bridge, promisc: s.promisc, ...mtu });
+
+  let ipam: Result = { cniVersion: "1.1.0" };
+  if (s.ipamType !== undefined) {
+    const ipamType = s.ipamType;
+    ipam = await allocate(args, ipamType);
+    undo.push(`release addresses from ${ipamType}`, () => delegateDel(ipamType, args.stdin));
+  }
+  const plan = planAddressing(s, ipam);
+  const replaced = conflictingBridgeAddresses(s, bridge.addresses, plan.bridgeAddresses);
+
+  const veth = await host.createVethPair({ container, containerIfName: args.ifName, ...mtu });
+  undo.push(`delete ${args.ifName} in ${args.netns}`, () => container.deleteLink(args.ifName));
+
+  await host.batch(hostLines({ hostName: veth.hostName, bridge: s.bridge, hairpin: s.hairpin, gatewayAddresses: plan.bridgeAddresses, replaced }));
+  await container.batch(containerLines({ ifName: args.ifName, ips: plan.ips, routes: plan.routes, dad: s.dad }));
+  await enableForwarding(host, plan.bridgeAddresses);
+
+  undo.disarm();
+  return buildResult(args, s, { bridge, veth, plan, ipamDns: ipam.dns });
+}
