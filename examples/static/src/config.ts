@@ -4,7 +4,7 @@
  * decides it: `runtimeConfig.ips` (the `ips` capability) replaces everything,
  * else `args.cni.ips` replaces the config's addresses, else the config's
  * `ipam.addresses` plus `IP=` from CNI_ARGS; CNI_ARGS `GATEWAY=` sets the
- * gateway of each address whose subnet holds it. Every rejection names the field.
+ * gateway of each `IP=` address whose subnet holds it. Every rejection names the field.
  */
 import {
   type IpAddress,
@@ -101,7 +101,7 @@ function applyGatewayArgs(entries: Entry[], text: string): void {
     if (!gw) throw invalid("CNI_ARGS GATEWAY", `"${item}" is not an IP address`, item, ErrorCode.InvalidEnvironment);
     const targets = entries.filter((e) => prefixContains(e.prefix, gw));
     if (targets.length === 0) {
-      throw invalid("CNI_ARGS GATEWAY", `${formatIp(gw)} is in none of the addresses' subnets`, item, ErrorCode.InvalidEnvironment);
+      throw invalid("CNI_ARGS GATEWAY", `${formatIp(gw)} is in none of the IP= addresses' subnets`, item, ErrorCode.InvalidEnvironment);
     }
     for (const e of targets) e.gateway = gw;
   }
@@ -117,9 +117,11 @@ export function staticSettings(args: StaticArgs): StaticSettings {
   } else if (sources.argsIps?.length) {
     entries = fromRequests(requestedAddresses({ argsIps: sources.argsIps }, { requirePrefix: true }));
   } else {
-    entries = [...fromConfig(config), ...fromRequests(requestedAddresses({ cniArgsIp: sources.cniArgsIp }, { requirePrefix: true }))];
+    const fromArgs = fromRequests(requestedAddresses({ cniArgsIp: sources.cniArgsIp }, { requirePrefix: true }));
+    // GATEWAY= pairs with IP= (as in Go's static): it never changes a configured address's gateway.
+    if (args.args.GATEWAY) applyGatewayArgs(fromArgs, args.args.GATEWAY);
+    entries = [...fromConfig(config), ...fromArgs];
   }
-  if (args.args.GATEWAY) applyGatewayArgs(entries, args.args.GATEWAY);
   if (entries.length === 0) {
     throw invalid("ipam.addresses", "no address: set ipam.addresses, or pass runtimeConfig.ips, args.cni.ips or IP= in CNI_ARGS");
   }
