@@ -31,6 +31,8 @@ export interface Report {
   claimedVersions: string[];
   testedVersions: string[];
   netns: boolean;
+  /** Every namespace of the run was named `<prefix>-...` (all deleted at its end). */
+  namespacePrefix?: string;
   checks: CheckResult[];
   summary: { passed: number; failed: number; notApplicable: number };
 }
@@ -66,7 +68,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     await checkGcStatus(ctx, plan);
     await checkLifecycle(ctx, plan);
     checkErrorObjects(ctx);
-    return report(opts, claimed, versions, ctx.results);
+    return { ...report(opts, claimed, versions, ctx.results), ...(ns ? { namespacePrefix: ns.prefix } : {}) };
   } finally {
     await ns?.removeAll();
   }

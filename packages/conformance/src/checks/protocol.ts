@@ -168,6 +168,10 @@ async function checkOptionalPath(ctx: Context, verb: string, version: string): P
     ctx.record({ id, status: "pass", rule, message: `${verb} without CNI_PATH succeeded` });
     return;
   }
+  if (run.out.timedOut || run.out.spawnError !== undefined || run.out.signal !== null) {
+    ctx.record({ id, status: "fail", rule, message: `${verb} without CNI_PATH: plugin ${describeEnd(run.out)}`, repro: ctx.repro(run) });
+    return;
+  }
   const read = readError(run.out);
   const text = read.ok ? errorText(read.error) : read.reason;
   const namesPath = read.ok && `${read.error.msg} ${read.error.details ?? ""}`.includes("CNI_PATH");

@@ -47,7 +47,9 @@ export async function checkResults(ctx: Context, plan: Plan): Promise<ResultView
     const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns, containerId });
     noteFailure(ctx, add, v);
     if (!succeeded(add.out)) {
-      if (!ctx.ns) ctx.record({ id, status: "n/a", rule, message: `ADD ${failureText(add)}; without --netns there is no namespace to add to` });
+      // A hang or a crash is never explained by the missing namespace.
+      const broken = add.out.timedOut || add.out.spawnError !== undefined || add.out.signal !== null;
+      if (!ctx.ns && !broken) ctx.record({ id, status: "n/a", rule, message: `ADD ${failureText(add)}; without --netns there is no namespace to add to` });
       else ctx.record({ id, status: "fail", rule, message: `ADD ${failureText(add)}`, repro: ctx.repro(add) });
       await settle(ctx, tally, v, netns, containerId, undefined);
       continue;
@@ -154,7 +156,9 @@ export async function checkChaining(ctx: Context, plan: Plan): Promise<void> {
     const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v, { prevResult }) }, netns, containerId });
     noteFailure(ctx, add, v);
     let output: Record<string, unknown> | undefined;
-    if (!succeeded(add.out)) {
+    if (add.out.timedOut || add.out.spawnError !== undefined || add.out.signal !== null) {
+      ctx.record({ id, status: "fail", rule, message: `ADD with a prevResult ${describeEnd(add.out)}`, repro: ctx.repro(add) });
+    } else if (!succeeded(add.out)) {
       ctx.record({ id, status: "n/a", rule, message: `ADD with a prevResult ${failureText(add)}: the plugin does not run chained after another` });
     } else {
       const read = readResult(add, v);

@@ -1,0 +1,62 @@
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Report } from "@tscni/conformance";
+
+export const ROOT = resolve(import.meta.dirname, "../../..");
+export const CLI = join(ROOT, "dist/bin/cni-conformance");
+const FIXTURE = resolve(import.meta.dirname, "fixtures/plugin.mjs");
+
+export interface Fixture {
+  binary: string;
+  state: string;
+}
+
+/**
+ * An executable wrapper around the fixture plugin: the checker controls the
+ * plugin's whole environment, so the fault is baked into the wrapper.
+ */
+export function fixture(fault: string, opts: { iface?: boolean } = {}): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), `tscni-conf-${fault || "good"}-`));
+  const state = join(dir, "state");
+  const binary = join(dir, fault || "good");
+  const vars = [`FIXTURE_STATE=${state}`, `FIXTURE_FAULT=${fault}`, opts.iface ? "FIXTURE_IFACE=1" : ""].filter(Boolean).join(" ");
+  writeFileSync(binary, `#!/bin/sh\n${vars} exec ${process.execPath} ${FIXTURE}\n`);
+  chmodSync(binary, 0o755);
+  return { binary, state };
+}
+
+export const failing = (r: Report): string[] => r.checks.filter((c) => c.status === "fail").map((c) => c.id).sort();
+export const statusOf = (r: Report, id: string): string | undefined => r.checks.find((c) => c.id === id)?.status;
+
+/** A config file from test/configs with its @DATADIR@ replaced by a fresh directory. */
+export function configFile(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `tscni-conf-${name}-`));
+  const text = readFileSync(resolve(import.meta.dirname, "configs", `${name}.json`), "utf8").replaceAll("@DATADIR@", join(dir, "data"));
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Runs the bundled CLI as a user would; returns its exit status and the parsed --json report. */
+export function runCli(args: string[]): { status: number; report: Report } {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  try {
+    const out = execFileSync(CLI, [...args, "--json"], { env, encoding: "utf8", maxBuffer: 64 << 20 });
+    return { status: 0, report: JSON.parse(out) as Report };
+  } catch (e) {
+    const err = e as { status: number; stdout: string; stderr: string };
+    if (err.status !== 1) throw new Error(`cni-conformance exited ${err.status}: ${err.stderr}`);
+    return { status: 1, report: JSON.parse(err.stdout) as Report };
+  }
+}
+
+/** Network namespaces whose names start with `prefix` (the checker names its own cnic-<pid>-...). */
+export function namespacesStartingWith(prefix: string): string[] {
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .filter((n) => n.startsWith(prefix));
+}
