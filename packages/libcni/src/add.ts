@@ -1,4 +1,4 @@
-import { CniError, type AnyResult } from "@tscni/types";
+import { CniError, convertResult, type AnyResult } from "@tscni/types";
 import { writeCacheEntry } from "./cache.js";
 import type { NetworkConfigList } from "./conf.js";
 import { pluginFailed, runForResult, type CallOptions, type Context } from "./context.js";
@@ -16,14 +16,14 @@ export async function addNetworkList(ctx: Context, list: NetworkConfigList, rt: 
   const env = attachmentEnv("ADD", rt, ctx.path, ctx.env);
   let prev: AnyResult | undefined;
   for (const plugin of list.plugins) {
-    const stdin = buildPluginStdin(list.name, list.cniVersion, plugin, prev, rt);
+    const stdin = buildPluginStdin(list.name, list.cniVersion, plugin, prev && inListVersion(prev, list.cniVersion), rt);
     try {
       prev = await runForResult(ctx, plugin, stdin, env, opts);
     } catch (e) {
       throw pluginFailed(plugin, "add", e);
     }
   }
-  // parseConfList guarantees at least one plugin.
+  // parseConfList guarantees at least one plugin. The final result is returned and cached as printed, as Go does.
   const result = prev!;
   try {
     await writeCacheEntry(ctx.cacheDir, list.name, rt, list.bytes, result);
@@ -32,4 +32,19 @@ export async function addNetworkList(ctx: Context, list: NetworkConfigList, rt: 
     throw new CniError(inner?.code ?? 5, `failed to set network ${JSON.stringify(list.name)} cached result: ${(e as Error).message}`, inner?.details);
   }
   return result;
+}
+
+/**
+ * A plugin that printed another version than the list's would hand the next
+ * plugin a prevResult its parser rejects (Go plugins accept only their
+ * config's result family): convert it when that is possible, else pass it on
+ * as printed, as Go libcni always does.
+ */
+function inListVersion(result: AnyResult, cniVersion: string): AnyResult {
+  if (!cniVersion || result.cniVersion === cniVersion) return result;
+  try {
+    return convertResult(result, cniVersion);
+  } catch {
+    return result;
+  }
 }

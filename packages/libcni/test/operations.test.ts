@@ -57,6 +57,13 @@ describe("CniRuntime operations", () => {
       });
     });
 
+    it("hands the next plugin a prevResult in the list's version even when a plugin printed another", async () => {
+      s.plugin("old", { addResult: '{"cniVersion":"0.4.0","ips":[{"version":"4","address":"169.254.9.4/16"}]}' });
+      s.plugin("next");
+      await cni.addNetworkList(list([{ type: "old" }, { type: "next" }]), rt);
+      expect(s.calls()[1]!.stdin.prevResult).toEqual({ cniVersion: "1.0.0", ips: [{ address: "169.254.9.4/16" }] });
+    });
+
     it("caches the final result in Go's layout: file name, kind, base64 config, modes", async () => {
       s.plugin("p");
       const l = list([{ type: "p" }]);
