@@ -60,6 +60,8 @@ export async function add(args: BridgeArgs): Promise<ResultInput> {
 
   await host.batch(hostLines({ hostName: veth.hostName, bridge: s.bridge, hairpin: s.hairpin, gatewayAddresses: plan.bridgeAddresses, replaced }));
   await container.batch(containerLines({ ifName: args.ifName, ips: plan.ips, routes: plan.routes, dad: s.dad }));
+  // With DAD on, a tentative address cannot be used yet: hand the container over once it settled.
+  if (s.dad && plan.ips.some((ip) => ip.address.includes(":"))) await container.waitForDad(args.ifName, { timeoutMs: 10_000 });
   await enableForwarding(host, plan.bridgeAddresses);
 
   undo.disarm();

@@ -170,6 +170,14 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
       expect(held).toEqual(["169.254.61.1/24"]);
     });
 
+    test("enabledad: ADD returns once the container's IPv6 address has passed DAD", async () => {
+      const ws = await setup();
+      const run = await exec(ws, "ADD", conf(ws, { enabledad: true }));
+      expect(run.exitCode).toBe(0);
+      const v6 = (await ws.ctr.ns.addresses("eth0")).find((a) => a.cidr === "fd00:61::2/64");
+      expect(v6).toMatchObject({ tentative: false, dadFailed: false });
+    });
+
     test("layer 2 only (no ipam): interfaces, no addresses", async () => {
       const ws = await setup();
       const run = await exec(ws, "ADD", { cniVersion: "1.0.0", name: "l2net", type: "bridge", bridge: "cni-l2" });

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { createTestNetns, execPlugin, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
+import { cnitool, PLUGIN_VERSIONS, supportsCheck, workspace } from "../../../test/plugins/harness.js";
 
 const binary = resolve(import.meta.dirname, "../../../dist/bin/loopback");
 const skip = requireNetns();
@@ -51,6 +52,23 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
         expect(loState(ctr.name).up).toBe(false);
       }
     });
+  });
+
+  test.each(PLUGIN_VERSIONS)("through cnitool at %s: add, check, del, del", async (cniVersion) => {
+    const ws = await workspace("lo");
+    try {
+      const cniPath = ws.pluginDir({ loopback: "ours" });
+      ws.writeConflist("lo", { cniVersion, name: "lonet", plugins: [{ type: "loopback" }] });
+      const added = await cnitool(ws, "add", "lonet", cniPath);
+      expect(added).toMatchObject({ exitCode: 0, stderr: "" });
+      expect(added.json).toMatchObject({ cniVersion, interfaces: [{ name: "lo", sandbox: ws.ctr.path }] });
+      expect(loState(ws.ctr.name).up).toBe(true);
+      if (supportsCheck(cniVersion)) expect(await cnitool(ws, "check", "lonet", cniPath)).toMatchObject({ exitCode: 0, stdout: "" });
+      for (let i = 0; i < 2; i++) expect(await cnitool(ws, "del", "lonet", cniPath)).toMatchObject({ exitCode: 0 });
+      expect(loState(ws.ctr.name).up).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
   });
 
   test("CHECK fails when lo was set down after ADD", async () => {
