@@ -129,6 +129,12 @@ export function validateResult(doc: unknown, version: KnownVersion): Parsed<Resu
   if (!parsed.success) return { ok: false, reason: formatIssues(parsed.error.issues, doc) };
   const r = doc as Record<string, unknown>;
   const problems: string[] = [];
+  // Keys of another version's shape mean the result was built for a different version and relabelled.
+  const foreign = family === "0.1" ? ["interfaces", "ips", "routes"] : ["ip4", "ip6"];
+  const found = foreign.filter((k) => k in r);
+  if (found.length) problems.push(`${found.join(", ")}: keys of the ${family === "0.1" ? "0.3.0+" : "0.1.0/0.2.0"} result shape in a ${version} result`);
+  // 0.1.0/0.2.0: "IPs assigned to the interface: either an IPv4 address, an IPv6 address, or both".
+  if (family === "0.1" && r.ip4 === undefined && r.ip6 === undefined) problems.push("neither ip4 nor ip6: a 0.1.0/0.2.0 result carries at least one");
   let view: ResultView;
   if (family === "0.1") {
     const ips: ResultIp[] = [];

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -40,22 +40,25 @@ export function configFile(name: string): string {
 }
 
 /** Runs the bundled CLI as a user would; returns its exit status and the parsed --json report. */
-export function runCli(args: string[]): { status: number; report: Report } {
+export async function runCli(args: string[]): Promise<{ status: number; report: Report }> {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  try {
-    const out = execFileSync(CLI, [...args, "--json"], { env, encoding: "utf8", maxBuffer: 64 << 20 });
-    return { status: 0, report: JSON.parse(out) as Report };
-  } catch (e) {
-    const err = e as { status: number; stdout: string; stderr: string };
-    if (err.status !== 1) throw new Error(`cni-conformance exited ${err.status}: ${err.stderr}`);
-    return { status: 1, report: JSON.parse(err.stdout) as Report };
-  }
+  return new Promise((resolveRun, reject) => {
+    execFile(CLI, [...args, "--json"], { env, encoding: "utf8", maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const status = err ? Number((err as { code?: unknown }).code) : 0;
+      if (status !== 0 && status !== 1) return reject(new Error(`cni-conformance exited ${status}: ${stderr}`));
+      try {
+        resolveRun({ status, report: JSON.parse(stdout) as Report });
+      } catch (e) {
+        reject(new Error(`cni-conformance printed no JSON report (${(e as Error).message}): ${stdout.slice(0, 300)} ${stderr}`));
+      }
+    });
+  });
 }
 
 /** Network namespaces whose names start with `prefix` (the checker names its own cnic-<pid>-...). */
 export function namespacesStartingWith(prefix: string): string[] {
-  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+  return execFileSync("ip", ["netns", "list"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
     .split("\n")
     .map((l) => l.split(" ")[0] ?? "")
     .filter((n) => n.startsWith(prefix));
