@@ -100,6 +100,9 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
     expect(deleted).toMatchObject({ exitCode: 0, stdout: "" });
     const noNetns = await execPlugin({ binary, netns: "", command: "DEL", config: config("1.1.0") });
     expect(noNetns).toMatchObject({ exitCode: 0, stdout: "" });
+    // What a runtime may leave behind: the mount point file without the namespace mounted on it.
+    const leftover = await execPlugin({ binary, netns: "/etc/hostname", command: "DEL", config: config("1.1.0") });
+    expect(leftover).toMatchObject({ exitCode: 0, stdout: "" });
   });
 
   test("STATUS reports ready", async () => {

@@ -1,5 +1,5 @@
 import { delegateDel } from "@tscni/invoke";
-import { netnsState, openNetns } from "@tscni/netns";
+import { openNetnsForDel } from "@tscni/netns";
 import type { PtpArgs } from "./add.js";
 
 /**
@@ -11,9 +11,8 @@ import type { PtpArgs } from "./add.js";
 export async function del(args: PtpArgs): Promise<void> {
   let linkError: unknown;
   try {
-    if (args.netns !== "" && (await netnsState(args.netns)) !== "missing") {
-      await (await openNetns(args.netns)).deleteLink(args.ifName);
-    }
+    const container = await openNetnsForDel(args.netns, { onSkip: (why) => args.log.debug(`no link to delete: ${why}`) });
+    await container?.deleteLink(args.ifName);
   } catch (e) {
     linkError = e;
   }

@@ -1,4 +1,4 @@
-export { netns, openNetns, netnsState, randomMac, NetNs } from "./namespace.js";
+export { netns, openNetns, openNetnsForDel, netnsState, randomMac, NetNs } from "./namespace.js";
 export type { NetnsOptions, NetnsState, VethPair, VethPairOptions } from "./namespace.js";
 export { NetnsError, isNetnsError, kindFromStderr } from "./errors.js";
 export type { NetnsErrorKind } from "./errors.js";

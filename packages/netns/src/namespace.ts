@@ -50,6 +50,23 @@ export async function openNetns(path: string, options: NetnsOptions = {}): Promi
   return new NetNs(path, options);
 }
 
+/**
+ * DEL's view of CNI_NETNS: a handle when it still names a namespace, else
+ * undefined (empty, gone, or a leftover file that is no longer a namespace
+ * mount): there is nothing inside to clean up, and DEL must succeed so the
+ * runtime stops retrying. `onSkip` hears why, for a log line.
+ */
+export async function openNetnsForDel(path: string, options: NetnsOptions & { onSkip?: (why: string) => void } = {}): Promise<NetNs | undefined> {
+  if (path === "") {
+    options.onSkip?.("CNI_NETNS is empty");
+    return undefined;
+  }
+  const state = await netnsState(assertNetnsPath(path));
+  if (state === "ok") return new NetNs(path, options);
+  options.onSkip?.(state === "missing" ? `network namespace ${path} no longer exists` : `${path} is no longer a network namespace`);
+  return undefined;
+}
+
 /** A handle without checks; `netns()` with no path is the namespace this process runs in (the host side). */
 export function netns(path?: string, options: NetnsOptions = {}): NetNs {
   return new NetNs(path === undefined ? undefined : assertNetnsPath(path), options);

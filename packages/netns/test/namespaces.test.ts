@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { isNetnsError, netns, netnsState, openNetns } from "@tscni/netns";
+import { isNetnsError, netns, netnsState, openNetns, openNetnsForDel } from "@tscni/netns";
 import { createTestNetns, liveTestNetns, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
 
 const skip = requireNetns();
@@ -23,6 +23,17 @@ describe.skipIf(skip)(`iproute2 backend in real namespaces${skip ? ` (skipped: $
     const { path } = await createTestNetns("nso");
     expect((await openNetns(path)).path).toBe(path);
     expect(await netnsState(path)).toBe("ok");
+  });
+
+  test("openNetnsForDel: a handle for a namespace; nothing (and why) for empty, gone, or a leftover plain file", async () => {
+    const { path } = await createTestNetns("nsd");
+    expect((await openNetnsForDel(path))?.path).toBe(path);
+    const why: string[] = [];
+    const onSkip = (w: string) => why.push(w);
+    expect(await openNetnsForDel("", { onSkip })).toBeUndefined();
+    expect(await openNetnsForDel("/run/netns/tscni-never-made", { onSkip })).toBeUndefined();
+    expect(await openNetnsForDel("/etc/hostname", { onSkip })).toBeUndefined();
+    expect(why).toEqual(["CNI_NETNS is empty", "network namespace /run/netns/tscni-never-made no longer exists", "/etc/hostname is no longer a network namespace"]);
   });
 
   test("a command in a namespace that is gone fails with kind netns-missing", async () => {
