@@ -3,58 +3,63 @@
  * so that the one JSON document is the only thing a runtime ever reads there.
  */
 import { fstatSync, readFileSync } from "node:fs";
+import { readFdSync, readStream, redirectStdoutToStderr, writeFdSync } from "./process-io.js";
 import type { StandardSchemaV1 } from "@tscni/types";
 import { dispatch } from "./dispatch.js";
 import type { StdinSource } from "./stdin.js";
 import type { AnyPlugin, ArgsOf, CmdArgs, ConfigOf, PluginHandlers, PluginOptions, ResultInput, SupportedVersions } from "./plugin.js";
 
-type Writer = (chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown) => boolean;
-
-/**
- * Reads all of fd 0. A regular file is read at once; a pipe, socket or
- * terminal through process.stdin, which can be destroyed when VERSION stops
- * waiting, so a stdin nobody closes never holds the process open.
- */
-function processStdin(options?: { signal?: AbortSignal }): Promise<Buffer> {
-  try {
-    if (fstatSync(0).isFile()) return Promise.resolve(readFileSync(0));
-  } catch {
-    // No fd 0 at all (closed by the parent): nothing to read.
-    return Promise.resolve(Buffer.alloc(0));
-  }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const stream = process.stdin;
-    const onAbort = () => {
-      stream.destroy();
-      resolve(Buffer.concat(chunks));
-    };
-    options?.signal?.addEventListener("abort", onAbort, { once: true });
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    stream.once("end", () => resolve(Buffer.concat(chunks)));
-    stream.once("error", reject);
-  });
-}
-
 /** The parts of a process pluginMain uses; tests pass stand-ins. */
 export interface Host {
   env: Readonly<Record<string, string | undefined>>;
   stdin: StdinSource;
-  stdout: { write: Writer; once(event: "error", listener: (e: unknown) => void): unknown };
-  stderr: { write: Writer };
+  /** From now on, writes meant for stdout by any code go to stderr. */
+  redirectStdout(): void;
+  /** Writes the one document, synchronously; throws if it cannot. */
+  writeStdout(chunk: string): void;
+  writeStderr(chunk: string): void;
   /** Sets the exit status and ends the process once the answer is out. */
   finish(status: number): void;
 }
 
-/** How long the process may stay up after the answer is flushed. */
+/** How long the process may stay up after the answer is written. */
 const EXIT_GRACE_MS = 100;
+
+/**
+ * fd 0 as a StdinSource. A full read (every verb but VERSION) is a plain
+ * blocking read; VERSION passes a signal because it may stop waiting, and only
+ * a stream can be abandoned without blocking the process.
+ */
+function processStdin(options?: { signal?: AbortSignal }): Promise<Buffer> {
+  if (options?.signal) {
+    let isFile = false;
+    try {
+      isFile = fstatSync(0).isFile();
+    } catch {
+      return Promise.resolve(Buffer.alloc(0));
+    }
+    return isFile ? Promise.resolve(readFileSync(0)) : readStream(process.stdin, options.signal);
+  }
+  try {
+    return Promise.resolve(readFdSync(0) ?? readStream(process.stdin));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
 
 function realHost(): Host {
   return {
     env: process.env,
     stdin: processStdin,
-    stdout: process.stdout as unknown as Host["stdout"],
-    stderr: process.stderr as unknown as Host["stderr"],
+    redirectStdout: () => redirectStdoutToStderr(),
+    writeStdout: (chunk) => writeFdSync(1, chunk),
+    writeStderr: (chunk) => {
+      try {
+        writeFdSync(2, chunk);
+      } catch {
+        // stderr gone: nothing useful left to do with a log line.
+      }
+    },
     finish(status) {
       process.exitCode = status;
       // Work a handler left behind (an open socket, a timer) must not keep the runtime waiting for the exit.
@@ -63,39 +68,15 @@ function realHost(): Host {
   };
 }
 
-/**
- * From here on every write to stdout (console.log included, from the handler
- * or any dependency, even from a timer left running after the handler
- * returned) goes to stderr; the returned function writes the real stdout.
- */
-function guardStdout(host: Host): (chunk: string) => Promise<void> {
-  const stdout = host.stdout;
-  const realWrite = stdout.write.bind(stdout);
-  const stderrWrite = host.stderr.write.bind(host.stderr);
-  stdout.write = (chunk, encodingOrCallback, callback) => stderrWrite(chunk, encodingOrCallback, callback);
-  return (chunk) =>
-    new Promise<void>((resolve) => {
-      // An EPIPE (the runtime went away) has no one to report to; the exit status still tells.
-      stdout.once("error", () => resolve());
-      realWrite(chunk, () => resolve());
-    });
-}
-
 /** Runs one invocation against a host: the body of pluginMain. */
 export async function runOnHost(plugin: AnyPlugin, host: Host): Promise<void> {
-  const writeStdout = guardStdout(host);
-  let document: string | undefined;
+  host.redirectStdout();
   const status = await dispatch(plugin, {
     env: host.env,
     stdin: host.stdin,
-    stdout: (chunk) => {
-      document = chunk;
-    },
-    stderr: (chunk) => {
-      host.stderr.write(chunk);
-    },
+    stdout: (chunk) => host.writeStdout(chunk),
+    stderr: (chunk) => host.writeStderr(chunk),
   });
-  if (document !== undefined) await writeStdout(document);
   host.finish(status);
 }
 
