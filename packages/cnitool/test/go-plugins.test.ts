@@ -101,6 +101,35 @@ describe.skipIf(skip)(`cnitool with Debian's Go plugins${skip ? ` (skipped: ${sk
     expect(run("ip", ["-n", ctr, "link", "show", "net1"], runtimeEnv({})).status).not.toBe(0);
   });
 
+  it.each(["0.1.0", "0.2.0"])("refuses the result Go's loopback 1.1.1 mislabels at spec %s, and still DELs", (cniVersion) => {
+    // That loopback prints a 0.3-shaped result (interfaces, ips) labelled with the old version.
+    // Go libcni parses it as an empty 0.2.0 result and silently drops the addresses; we say so instead.
+    const { cnitool } = setup({ cniVersion, name: "tscni-lo", plugins: [{ type: "loopback" }] });
+    const add = cnitool("add", "tscni-lo", { CNI_IFNAME: "lo" });
+    expect(add.status).toBe(1);
+    expect(add.stderr).toContain(`printed an invalid result: invalid CNI ${cniVersion} result`);
+    expect(add.stderr).toContain("carries ip4/ip6, not interfaces");
+    expectOk(cnitool("del", "tscni-lo", { CNI_IFNAME: "lo" }));
+  });
+
+  it.each(["0.3.0", "0.3.1", "0.4.0", "1.0.0"])("loopback at spec %s: ADD, CHECK where the version has it, DEL, DEL again", (cniVersion) => {
+    const { ctr, cnitool } = setup({ cniVersion, name: "tscni-lo", plugins: [{ type: "loopback" }] });
+    const add = cnitool("add", "tscni-lo", { CNI_IFNAME: "lo" });
+    expectOk(add);
+    const result = JSON.parse(add.stdout);
+    expect(result.cniVersion).toBe(cniVersion);
+    expect(result.ips.map((i: { address: string }) => i.address)).toContain("127.0.0.1/8");
+    expect(run("ip", ["-n", ctr, "-o", "addr", "show", "lo"], runtimeEnv({})).stdout).toContain("127.0.0.1/8");
+    const check = cnitool("check", "tscni-lo", { CNI_IFNAME: "lo" });
+    if (cniVersion >= "0.4.0") expectOk(check);
+    else {
+      expect(check.status).toBe(1);
+      expect(check.stderr).toContain(`configuration version "${cniVersion}" does not support the CHECK command`);
+    }
+    expectOk(cnitool("del", "tscni-lo", { CNI_IFNAME: "lo" }));
+    expectOk(cnitool("del", "tscni-lo", { CNI_IFNAME: "lo" }));
+  });
+
   it("reports a Go plugin's own error with its code, on stderr, exit 1", () => {
     const { cnitool } = setup({
       cniVersion: "1.0.0",
