@@ -31,7 +31,8 @@ async function exists(p) {
   }
 }
 
-async function loadBundleApi() {
+/** @tscni/bundle's API, bundled from its TypeScript sources for this process. */
+export async function loadBundleApi() {
   const file = join(root, "dist", ".build", `bundle-api-${process.pid}-${Date.now()}.mjs`);
   await mkdir(join(root, "dist", ".build"), { recursive: true });
   try {
@@ -73,25 +74,31 @@ export async function buildAll({ quiet = false, sea = false } = {}) {
   // load the extensionless CommonJS bundles in dist/ as ESM.
   await writeFile(join(root, "dist", "package.json"), '{ "type": "commonjs" }\n');
   const list = await targets();
-  const jobs = list.map(({ name, entry, plugin }) => ({
-    name,
-    run: () => api.buildExecutable({ entry, outFile: join(outDir, name), absWorkingDir: root, requirePluginMain: plugin }),
-  }));
+  // One esbuild run for all script bundles (they share skel, types, zod); the SEA set alongside.
+  const scripts = api.buildExecutables(
+    list.map(({ name, entry, plugin }) => ({ entry, outFile: join(outDir, name), absWorkingDir: root, requirePluginMain: plugin })),
+  );
+  const jobs = list.map(({ name }) => ({ name }));
+  const settled = [scripts];
   const plugins = list.filter((t) => t.plugin);
   if (sea && plugins.length) {
-    jobs.push({
-      name: `sea:${SEA_MULTICALL_NAME}`,
-      run: async () => {
-        await mkdir(seaDir, { recursive: true });
-        return api.buildSea({
-          applets: Object.fromEntries(plugins.map((t) => [t.name, t.entry])),
-          outFile: join(seaDir, SEA_MULTICALL_NAME),
-          absWorkingDir: root,
-        });
-      },
-    });
+    jobs.push({ name: `sea:${SEA_MULTICALL_NAME}` });
+    settled.push(
+      mkdir(seaDir, { recursive: true })
+        .then(() =>
+          api.buildSea({
+            applets: Object.fromEntries(plugins.map((t) => [t.name, t.entry])),
+            outFile: join(seaDir, SEA_MULTICALL_NAME),
+            absWorkingDir: root,
+          }),
+        )
+        .then(
+          (value) => [{ status: "fulfilled", value }],
+          (reason) => [{ status: "rejected", reason }],
+        ),
+    );
   }
-  const results = await Promise.allSettled(jobs.map((j) => j.run()));
+  const results = (await Promise.all(settled)).flat();
   // Every target is attempted, so one broken plugin does not hide the others' builds.
   const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${jobs[i].name}: ${r.reason?.message ?? r.reason}`] : []));
   if (failed.length) throw new Error(`build failed for ${failed.length} of ${jobs.length}:\n${failed.join("\n")}`);

@@ -72,11 +72,11 @@ async function runEsbuild(options: BuildOptions, what: string): Promise<{ code: 
 
 function baseOptions(cwd: string, external: readonly string[] | undefined): BuildOptions {
   const base = executableBuildOptions();
-  return { ...base, absWorkingDir: cwd, outfile: "out.cjs", external: [...(base.external ?? []), ...(external ?? [])] };
+  return { ...base, absWorkingDir: cwd, external: [...(base.external ?? []), ...(external ?? [])] };
 }
 
 async function checkPluginMain(name: string, entry: string, cwd: string, external: readonly string[] | undefined): Promise<void> {
-  const options: BuildOptions = { ...baseOptions(cwd, external), entryPoints: [entry], minify: false };
+  const options: BuildOptions = { ...baseOptions(cwd, external), outfile: "out.cjs", entryPoints: [entry], minify: false };
   const { code, metafile } = await runEsbuild(options, entry);
   if (!containsPluginMain(code, metafile, cwd)) {
     throw new BundleError(
@@ -98,7 +98,7 @@ export async function bundleCode(src: BundleSource, launcher?: { snapshotAware: 
     src.requirePluginMain === false
       ? []
       : Object.entries(r.applets).map(([name, entry]) => checkPluginMain(name, entry, r.cwd, src.external));
-  const options = baseOptions(r.cwd, src.external);
+  const options = { ...baseOptions(r.cwd, src.external), outfile: "out.cjs" };
   const wrapped = launcher !== undefined || r.single === undefined;
   const final = wrapped
     ? runEsbuild(
@@ -116,4 +116,40 @@ export async function bundleCode(src: BundleSource, launcher?: { snapshotAware: 
     : runEsbuild({ ...options, entryPoints: [r.single as string] }, r.single as string);
   const [bundled] = await Promise.all([final, ...checks]);
   return bundled;
+}
+
+export interface BatchEntry {
+  entry: string;
+  requirePluginMain?: boolean;
+}
+
+/**
+ * Bundles many single-entry programs with one esbuild run per pass, so the
+ * modules they share (skel, types, zod) are parsed once, not once per plugin.
+ * All or nothing: on any failure it throws, and a caller that wants to know
+ * which entry is broken bundles them one by one (bundleCode) for the message.
+ */
+export async function bundleEntries(entries: readonly BatchEntry[], options: { absWorkingDir?: string; external?: readonly string[] } = {}): Promise<BundledCode[]> {
+  const cwd = resolve(options.absWorkingDir ?? process.cwd());
+  const points = entries.map((e, i) => ({ in: resolve(cwd, e.entry), out: `entry-${i}` }));
+  // Nothing is written (write: false); outdir only names the outputs.
+  const base = { ...baseOptions(cwd, options.external), outdir: resolve(cwd, ".tscni-bundle-virtual") };
+  const all = async (minify: boolean, which: number[]) => {
+    const r = await build({ ...base, minify, entryPoints: which.map((i) => points[i] as { in: string; out: string }) });
+    const byOut = new Map((r.outputFiles ?? []).map((f) => [f.path, f.text]));
+    return { metafile: r.metafile as Metafile, code: (i: number) => byOut.get(resolve(base.outdir, `entry-${i}.js`)) };
+  };
+  const checked = entries.flatMap((e, i) => (e.requirePluginMain === false ? [] : [i]));
+  const [final, check] = await Promise.all([all(true, entries.map((_, i) => i)), checked.length ? all(false, checked) : undefined]);
+  for (const i of checked) {
+    const code = check?.code(i);
+    if (code === undefined || !containsPluginMain(code, check?.metafile as Metafile, cwd)) {
+      throw new BundleError("NO_PLUGIN_MAIN", `${entries[i]?.entry} never calls pluginMain`);
+    }
+  }
+  return entries.map((_, i) => {
+    const code = final.code(i);
+    if (code === undefined) throw new BundleError("BUILD_FAILED", `esbuild returned no output for ${entries[i]?.entry}`);
+    return { code, metafile: final.metafile };
+  });
 }

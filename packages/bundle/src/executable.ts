@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { checkWritableDirectory, writeFileAtomic } from "./atomic.js";
-import { type BundleSource, bundleCode } from "./bundle.js";
+import { type BundleSource, bundleCode, bundleEntries } from "./bundle.js";
 import { BundleError } from "./errors.js";
 import { linkApplets } from "./links.js";
 import { checkCommonJsScope } from "./module-scope.js";
@@ -49,4 +49,39 @@ export async function buildExecutable(o: ExecutableOptions): Promise<BuiltExecut
   await writeFileAtomic(path, text, 0o755);
   const links = o.applets && o.links !== false ? await linkApplets(path, Object.keys(o.applets)) : [];
   return { path, bytes: Buffer.byteLength(text), links };
+}
+
+/**
+ * Builds many single-entry executables at once: one esbuild run for all of
+ * them (a repository's plugins share most of their modules). If the batch
+ * fails, each is built on its own, so every broken one gets its own precise
+ * error and the good ones are still written. Results are in input order.
+ */
+export async function buildExecutables(list: readonly ExecutableOptions[]): Promise<PromiseSettledResult<BuiltExecutable>[]> {
+  const first = list[0];
+  const batchable =
+    first !== undefined &&
+    list.length > 1 &&
+    list.every((o) => o.entry !== undefined && o.applets === undefined && o.absWorkingDir === first.absWorkingDir && o.external === first.external);
+  const oneByOne = () => Promise.allSettled(list.map((o) => buildExecutable(o)));
+  if (!batchable) return oneByOne();
+  let codes: { code: string }[];
+  try {
+    list.forEach((o) => shebangFor(o.interpreter));
+    codes = await bundleEntries(
+      list.map((o) => ({ entry: o.entry as string, ...(o.requirePluginMain === false ? { requirePluginMain: false } : {}) })),
+      { ...(first.absWorkingDir ? { absWorkingDir: first.absWorkingDir } : {}), ...(first.external ? { external: first.external } : {}) },
+    );
+  } catch {
+    return oneByOne();
+  }
+  return Promise.allSettled(
+    list.map(async (o, i) => {
+      const path = resolve(o.absWorkingDir ?? process.cwd(), o.outFile);
+      await Promise.all([checkWritableDirectory(dirname(path)), checkCommonJsScope(path)]);
+      const text = shebangFor(o.interpreter) + (codes[i] as { code: string }).code;
+      await writeFileAtomic(path, text, 0o755);
+      return { path, bytes: Buffer.byteLength(text), links: [] };
+    }),
+  );
 }

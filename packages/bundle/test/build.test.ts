@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BundleError, buildExecutable } from "@tscni/bundle";
+import { BundleError, buildExecutable, buildExecutables } from "@tscni/bundle";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { examplePlugins, execLikeRuntime, fixture } from "./exec.js";
 import { expectCleanErrorOnEmptyStdin, expectNoopSpeaksEveryVerb, expectVersionAnswer } from "./plugin-exec-checks.js";
@@ -78,6 +78,33 @@ describe("multi-call script bundle", () => {
     expect(direct.status).toBe(1);
     expect(JSON.parse(direct.stdout)).toMatchObject({ code: 4, msg: "unknown plugin name" });
     expect(JSON.parse(direct.stdout).details).toMatch(/noop, upgrade-v2/);
+  });
+});
+
+describe("buildExecutables: many plugins in one esbuild run", () => {
+  it("writes the same files as one-by-one builds", async () => {
+    const out = await mkdtemp(join(dir, "batch-"));
+    const entries = { noop: examplePlugins().noop as string, v1: fixture("upgrade-v1.ts"), hello: fixture("not-a-plugin.ts") };
+    const results = await buildExecutables(
+      Object.entries(entries).map(([name, entry]) => ({ entry, outFile: join(out, name), requirePluginMain: name !== "hello" })),
+    );
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    const single = await buildExecutable({ entry: entries.v1, outFile: join(out, "v1-alone") });
+    expect(await readFile(join(out, "v1"))).toEqual(await readFile(single.path));
+    expect((await execLikeRuntime(join(out, "hello"), {})).stdout).toBe("hello\n");
+  });
+
+  it("a broken entry fails alone, with its own error, and the others are still written", async () => {
+    const out = await mkdtemp(join(dir, "batch-"));
+    const results = await buildExecutables([
+      { entry: examplePlugins().noop as string, outFile: join(out, "noop") },
+      { entry: fixture("own-plugin-main.ts"), outFile: join(out, "own") },
+      { entry: join(out, "missing.ts"), outFile: join(out, "missing") },
+    ]);
+    expect(results[0]?.status).toBe("fulfilled");
+    expect(results[1]?.status === "rejected" && (results[1].reason as BundleError).code).toBe("NO_PLUGIN_MAIN");
+    expect(results[2]?.status === "rejected" && (results[2].reason as BundleError).code).toBe("ENTRY_NOT_FOUND");
+    expect(await readdir(out)).toEqual(["noop"]);
   });
 });
 
