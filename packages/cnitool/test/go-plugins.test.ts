@@ -69,6 +69,11 @@ describe.skipIf(skip)(`cnitool with Debian's Go plugins${skip ? ` (skipped: ${sk
     expect(ping.status, ping.stdout + ping.stderr).toBe(0);
 
     expectOk(cnitool("check", "tscni-bridge"));
+    // The bridge plugin's own CHECK failure comes through with its message once the interface is gone.
+    expect(run("ip", ["-n", ctr, "link", "del", "eth0"], runtimeEnv({})).status).toBe(0);
+    const broken = cnitool("check", "tscni-bridge");
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toMatch(/^cnitool: plugin type="bridge" failed \(check\): .*eth0/);
     expectOk(cnitool("del", "tscni-bridge"));
     expect(readdirSync(join(cacheDir, "results"))).toEqual([]);
     expect(run("ip", ["-n", ctr, "link", "show", "eth0"], runtimeEnv({})).status).not.toBe(0);
