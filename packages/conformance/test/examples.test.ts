@@ -1,0 +1,47 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test, vi } from "vitest";
+import { skipReason } from "../../../test/support/prereq.js";
+import { ROOT, configFile, failing, runCli } from "./support.js";
+
+vi.setConfig({ testTimeout: 180_000 });
+
+// How each example is run: the same configs as Debian's Go plugins, since the
+// examples accept the same keys. An example not listed runs with the minimal
+// default config and no namespaces.
+const HOW: Record<string, { config?: string; args?: string[]; netns: boolean }> = {
+  // A scripted test double: its canned result describes no real interface.
+  noop: { netns: false },
+  // Runtimes call loopback with CNI_IFNAME=lo.
+  loopback: { netns: true, args: ["--ifname", "lo"] },
+  "host-local": { netns: true, config: "host-local" },
+  static: { netns: true, config: "static" },
+  ptp: { netns: true, config: "ptp" },
+  bridge: { netns: true, config: "bridge" },
+};
+
+const built = readdirSync(join(ROOT, "examples"))
+  .filter((name) => existsSync(join(ROOT, "examples", name, "src/main.ts")) && existsSync(join(ROOT, "dist/bin", name)))
+  .sort()
+  .map((name) => ({ name, ...(HOW[name] ?? { netns: false }) }));
+
+const skip = skipReason({ netns: true, commands: ["ip", "nsenter"] });
+
+describe("every example plugin in dist/bin passes the checker", () => {
+  test("at least the first examples are built", () => {
+    expect(built.map((e) => e.name)).toEqual(expect.arrayContaining(["noop", "loopback"]));
+  });
+
+  test.concurrent.each(built)("$name", async ({ name, config, args = [], netns }) => {
+    if (netns && skip) return;
+    const { status, report } = await runCli([
+      join(ROOT, "dist/bin", name),
+      ...(netns ? ["--netns"] : []),
+      ...(config ? ["--config", configFile(config)] : []),
+      ...args,
+    ]);
+    expect(failing(report), report.checks.filter((c) => c.status === "fail").map((c) => `${c.id}: ${c.message}`).join("\n")).toEqual([]);
+    expect(status).toBe(0);
+    expect(report.summary.passed).toBeGreaterThan(50);
+  });
+});
