@@ -43,7 +43,7 @@ export interface BridgeSettings {
   mtu?: number;
   hairpin: boolean;
   promisc: boolean;
-  /** IPv6 duplicate address detection in the container (off by default, as Go's `enabledad`). */
+  /** IPv6 duplicate address detection in the container (off by default, as Go's `enabledad`; always off with hairpin). */
   dad: boolean;
   /** Undefined: layer 2 only, no addresses. */
   ipamType?: string;
@@ -69,7 +69,8 @@ export function normalise(c: BridgeConfig): BridgeSettings {
     ...(c.mtu !== undefined && { mtu: c.mtu }),
     hairpin: c.hairpinMode === true,
     promisc: c.promiscMode === true,
-    dad: c.enabledad === true,
+    // A hairpin port echoes the container's own neighbour solicitations back to it, which DAD takes for a duplicate.
+    dad: c.enabledad === true && c.hairpinMode !== true,
     ...(c.ipam?.type && { ipamType: c.ipam.type }),
   };
 }

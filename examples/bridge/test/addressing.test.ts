@@ -13,6 +13,8 @@ describe("normalise", () => {
   test("defaults, and isDefaultGateway implies isGateway", () => {
     expect(normalise({})).toEqual({ bridge: "cni0", isGateway: false, isDefaultGateway: false, forceAddress: false, hairpin: false, promisc: false, dad: false });
     expect(normalise({ isDefaultGateway: true })).toMatchObject({ isGateway: true, isDefaultGateway: true });
+    expect(normalise({ enabledad: true })).toMatchObject({ dad: true });
+    expect(normalise({ enabledad: true, hairpinMode: true })).toMatchObject({ dad: false, hairpin: true });
   });
 });
 

@@ -6,16 +6,17 @@ const MAX_IFNAME_BYTES = 15;
 /**
  * Characters Linux accepts in an interface name but that we refuse anyway:
  * whitespace and quotes would be re-split by `ip -batch`'s tokenizer, `#`
- * starts a comment there, and `/`, `:` the kernel rejects itself.
+ * starts a comment there, control characters (NUL above all) cannot travel
+ * in argv, and `/`, `:` the kernel rejects itself.
  */
-const FORBIDDEN_IN_IFNAME = /[\s/:"'\\#]/u;
+const FORBIDDEN_IN_IFNAME = /[\s/:"'\\#\p{Cc}]/u;
 
 export function ifNameProblem(name: string): string | undefined {
   if (name === "") return "is empty";
   if (name === "." || name === "..") return "is . or ..";
   const bytes = Buffer.byteLength(name, "utf8");
   if (bytes > MAX_IFNAME_BYTES) return `is ${bytes} bytes long, the limit is ${MAX_IFNAME_BYTES}`;
-  if (FORBIDDEN_IN_IFNAME.test(name)) return "contains whitespace, a quote, a backslash, '#', '/' or ':'";
+  if (FORBIDDEN_IN_IFNAME.test(name)) return "contains whitespace, a control character, a quote, a backslash, '#', '/' or ':'";
   return undefined;
 }
 
@@ -32,7 +33,7 @@ export function assertIfName(name: string, what = "interface name"): string {
  * so a token must contain none of those to mean exactly itself.
  */
 export function assertBatchToken(value: string, what: string): string {
-  if (value === "" || /[\s"'\\#]/u.test(value)) {
+  if (value === "" || /[\s"'\\#\p{Cc}]/u.test(value)) {
     throw new CniError(ErrorCode.InvalidNetworkConfig, `invalid ${what} ${JSON.stringify(value)}`);
   }
   return value;

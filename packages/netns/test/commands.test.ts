@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import fc from "fast-check";
 import { CniError } from "@tscni/types";
 import { assertIfName, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, sysctlPath } from "@tscni/netns";
 import type { Runner } from "@tscni/netns";
@@ -12,9 +13,28 @@ describe("names", () => {
     ["eth 0", "contains whitespace"],
     ["eth0#x", "contains whitespace"],
     ["a/b", "contains whitespace"],
+    ["a\u0000b", "a control character"],
   ])("%j is refused: %s", (name, why) => {
     expect(ifNameProblem(name)).toContain(why);
     expect(() => assertIfName(name, "CNI_IFNAME")).toThrow(CniError);
+  });
+
+  test("any name that passes is one batch token of at most 15 bytes; any that fails is a CniError naming it", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 24 }), (name) => {
+        let accepted: string | undefined;
+        try {
+          accepted = assertIfName(name, "CNI_IFNAME");
+        } catch (e) {
+          expect(e).toBeInstanceOf(CniError);
+          expect((e as CniError).msg).toContain(`invalid CNI_IFNAME ${JSON.stringify(name)}`);
+          return;
+        }
+        expect(Buffer.byteLength(accepted)).toBeLessThanOrEqual(15);
+        expect(accepted.split(/\s+/u)).toEqual([accepted]);
+        expect(/["'\\#/:\p{Cc}]/u.test(accepted)).toBe(false);
+      }),
+    );
   });
 
   test("a 15-byte name is accepted", () => {
