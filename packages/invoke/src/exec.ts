@@ -115,9 +115,17 @@ function execOnce(opts: ExecPluginOptions): Promise<ExecOutput> {
     let killedFor: CniError | undefined;
     let spawnError: NodeJS.ErrnoException | undefined;
 
-    const kill = (why: CniError) => {
+    // Set once the plugin itself has exited (its output may still be draining).
+    let exited: { code: number | null; sig: NodeJS.Signals | null } | undefined;
+    const kill = (why: CniError, evenAfterExit = false) => {
+      if (exited && !evenAfterExit) {
+        // A timeout or abort after the plugin finished: its own outcome stands; stop waiting for leftovers.
+        finish(exited.code, exited.sig);
+        return;
+      }
       killedFor ??= why;
-      child.kill("SIGKILL");
+      if (exited) finish(exited.code, exited.sig);
+      else child.kill("SIGKILL");
     };
     const timer =
       opts.timeoutMs !== undefined
@@ -132,7 +140,7 @@ function execOnce(opts: ExecPluginOptions): Promise<ExecOutput> {
     child.stdout.on("data", (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > maxStdout) {
-        kill(new CniError(ErrorCode.IOFailure, `plugin ${pluginPath} wrote more than ${maxStdout} bytes to stdout and was killed`));
+        kill(new CniError(ErrorCode.IOFailure, `plugin ${pluginPath} wrote more than ${maxStdout} bytes to stdout and was killed`), true);
         return;
       }
       stdout.push(chunk);
@@ -179,6 +187,7 @@ function execOnce(opts: ExecPluginOptions): Promise<ExecOutput> {
     // pipes open long after the plugin exited: read for a moment, then stop waiting.
     let drainTimer: NodeJS.Timeout | undefined;
     child.on("exit", (code, sig) => {
+      exited = { code, sig };
       drainTimer = setTimeout(() => finish(code, sig), killedFor ? 0 : EXIT_DRAIN_MS);
     });
     child.on("close", finish);

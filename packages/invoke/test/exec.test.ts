@@ -82,6 +82,9 @@ describe("execPlugin", () => {
     const out = await execPlugin({ pluginPath: p, stdin: config, env: cleanEnv });
     expect(out.stdout.toString()).toBe("{}\n");
     expect(existsSync(marker)).toBe(false);
+    // A timeout that fires after the plugin exited, while its leftover holds the pipes, does not turn success into failure.
+    const timed = await execPlugin({ pluginPath: p, stdin: config, env: cleanEnv, timeoutMs: 100 });
+    expect(timed.stdout.toString()).toBe("{}\n");
   });
 
   it("kills a plugin when the caller aborts", async () => {
