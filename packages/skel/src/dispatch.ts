@@ -43,6 +43,8 @@ export interface DispatchIO {
   stderr: (chunk: string) => void;
   /** The namespace the plugin runs in; tests point it elsewhere. Default /proc/self/ns/net. */
   ownNetnsPath?: string;
+  /** Rejects when the process hits an uncaught error; the running handler then fails with it. */
+  fatal?: Promise<never>;
 }
 
 /** The verb table: one path serves every verb; a row says how the path differs. */
@@ -144,7 +146,8 @@ export async function dispatch(plugin: AnyPlugin, io: DispatchIO): Promise<numbe
       return 0;
     }
     log.debug(`${values.command} started`, { netns: values.netns, ifName: values.ifName });
-    const returned = await handler(args);
+    const running = Promise.resolve().then(() => handler(args));
+    const returned = await (io.fatal ? Promise.race([running, io.fatal]) : running);
     if (!rule.printsResult) return 0;
     const printed = resultToPrint(returned, configVersion);
     return emit(io, `${JSON.stringify(printed, null, 4)}\n`, 0, log);

@@ -18,6 +18,8 @@ export interface Host {
   /** Writes the one document, synchronously; throws if it cannot. */
   writeStdout(chunk: string): void;
   writeStderr(chunk: string): void;
+  /** Calls `listener` for an exception or rejection nothing else caught (a handler's timer, a floating promise). */
+  onFatal(listener: (error: unknown) => void): void;
   /** Sets the exit status and ends the process once the answer is out. */
   finish(status: number): void;
 }
@@ -60,6 +62,10 @@ function realHost(): Host {
         // stderr gone: nothing useful left to do with a log line.
       }
     },
+    onFatal(listener) {
+      process.on("uncaughtException", listener);
+      process.on("unhandledRejection", listener);
+    },
     finish(status) {
       process.exitCode = status;
       // Work a handler left behind (an open socket, a timer) must not keep the runtime waiting for the exit.
@@ -71,12 +77,26 @@ function realHost(): Host {
 /** Runs one invocation against a host: the body of pluginMain. */
 export async function runOnHost(plugin: AnyPlugin, host: Host): Promise<void> {
   host.redirectStdout();
+  // A crash while the handler runs becomes the verb's error (code 999) instead of a stack and no answer.
+  let failHandler: (error: unknown) => void = () => {};
+  const fatal = new Promise<never>((_, reject) => {
+    failHandler = reject;
+  });
+  fatal.catch(() => {});
+  let answered = false;
+  host.onFatal((error) => {
+    if (!answered) return failHandler(error);
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    host.writeStderr(`error after the answer was written (ignored): ${text}\n`);
+  });
   const status = await dispatch(plugin, {
     env: host.env,
     stdin: host.stdin,
     stdout: (chunk) => host.writeStdout(chunk),
     stderr: (chunk) => host.writeStderr(chunk),
+    fatal,
   });
+  answered = true;
   host.finish(status);
 }
 

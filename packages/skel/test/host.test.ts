@@ -11,7 +11,9 @@ import { readFdSync, readStream, redirectStdoutToStderr, writeFdSync } from "../
 import { configFor, envFor, recorder } from "./helpers.js";
 
 function fakeHost(env: Record<string, string | undefined>, stdin: string) {
-  const out = { stdout: [] as string[], stderr: [] as string[], status: undefined as number | undefined, redirectedBeforeDispatch: false };
+  let fatalListener: (error: unknown) => void = () => {};
+  const out = {
+    crash: (error: unknown) => fatalListener(error), stdout: [] as string[], stderr: [] as string[], status: undefined as number | undefined, redirectedBeforeDispatch: false };
   let redirected = false;
   const host: Host = {
     env,
@@ -27,6 +29,9 @@ function fakeHost(env: Record<string, string | undefined>, stdin: string) {
     },
     writeStderr: (chunk) => {
       out.stderr.push(chunk);
+    },
+    onFatal: (listener) => {
+      fatalListener = listener;
     },
     finish: (status) => {
       out.status = status;
@@ -66,6 +71,33 @@ describe("runOnHost", () => {
     await runOnHost(plugin, fake.host);
     expect(fake.out.status).toBe(1);
     expect(fake.out.stderr.join("")).toContain("cannot write to stdout: EPIPE");
+  });
+
+  it("an uncaught error while the handler runs fails the verb with code 999 in the config's version", async () => {
+    let fake!: ReturnType<typeof fakeHost>;
+    const { plugin } = recorder({
+      add: () => {
+        // What Node reports when a handler's timer throws: the handler itself never settles.
+        setImmediate(() => fake.out.crash(new Error("timer blew up")));
+        return new Promise(() => {});
+      },
+    });
+    fake = fakeHost(envFor("ADD"), configFor("0.4.0"));
+    await runOnHost(plugin, fake.host);
+    expect(fake.out.stdout.map((d) => JSON.parse(d))).toEqual([{ cniVersion: "0.4.0", code: 999, msg: "timer blew up" }]);
+    expect(fake.out.status).toBe(1);
+  });
+
+  it("an uncaught error after the answer is only logged", async () => {
+    const { plugin } = recorder();
+    const fake = fakeHost(envFor("DEL"), configFor("1.0.0"));
+    await runOnHost(plugin, fake.host);
+    fake.out.crash(new Error("late"));
+    fake.out.crash("late string");
+    expect(fake.out.status).toBe(0);
+    expect(fake.out.stdout).toEqual([]);
+    expect(fake.out.stderr.join("")).toMatch(/^error after the answer was written \(ignored\): Error: late\n/);
+    expect(fake.out.stderr.join("")).toContain("(ignored): late string\n");
   });
 
   it("writes the about text to stderr only", async () => {

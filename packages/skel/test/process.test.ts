@@ -52,6 +52,16 @@ describe("pluginMain(add, del, versionInfo, about) in a process", () => {
     expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "1.0.0", code: 11, msg: "busy", details: "scripted" });
   });
 
+  it.each([
+    ["timer0", "thrown from a timer"],
+    ["float0", "floating rejection"],
+  ])("an uncaught error in a handler (%s) is code 999 on stdout, exit 1, the stack only on stderr", (ifName, msg) => {
+    const r = run(["CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_NETNS=/nonexistent", `CNI_IFNAME=${ifName}`, "CNI_LOG_LEVEL=debug"], CONFIG);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "1.0.0", code: 999, msg });
+    expect(r.stderr).toMatch(new RegExp(`unexpected error: Error: ${msg}\\n\\s+at `));
+  });
+
   it("exits even when a handler leaks a handle that would keep node running", () => {
     const r = run(["CNI_COMMAND=DEL", ...ENV], CONFIG);
     expect(r).toMatchObject({ code: 0, stdout: "", signal: null });
