@@ -135,6 +135,24 @@ describe.skipIf(skip)(`cnitool with Debian's Go plugins${skip ? ` (skipped: ${sk
     expectOk(cnitool("del", "tscni-lo", { CNI_IFNAME: "lo" }));
   });
 
+  it("gc DELs every cached attachment of the network through the Go plugins (1.0.0 list: no GC verb sent)", () => {
+    const { host, ctr, cacheDir, cnitool } = setup({
+      cniVersion: "1.0.0",
+      name: "tscni-gc",
+      plugins: [{ type: "ptp", ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: "169.254.61.0/24" }]], dataDir: join(dir, "ipam") } }],
+    });
+    const ctr2 = ns.create("cnitool-ctr");
+    const env = runtimeEnv({ NETCONFPATH: join(dir, "net.d"), CNI_PATH: "/usr/lib/cni", CNI_CACHE_DIR: cacheDir });
+    expectOk(cnitool("add", "tscni-gc"));
+    expectOk(inNs(host, CNITOOL, ["add", "tscni-gc", nsPath(ctr2)], env));
+    expect(readdirSync(join(cacheDir, "results"))).toHaveLength(2);
+    // The netns argument is required but does not limit gc: every cached attachment of the network goes.
+    expectOk(cnitool("gc", "tscni-gc"));
+    expect(readdirSync(join(cacheDir, "results"))).toEqual([]);
+    for (const c of [ctr, ctr2]) expect(run("ip", ["-n", c, "link", "show", "eth0"], runtimeEnv({})).status).not.toBe(0);
+    expect(readdirSync(join(dir, "ipam", "tscni-gc")).filter((f) => f.startsWith("169.254"))).toEqual([]);
+  });
+
   it("reports a Go plugin's own error with its code, on stderr, exit 1", () => {
     const { cnitool } = setup({
       cniVersion: "1.0.0",
