@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatJson, formatJunit, formatText } from "./report.js";
+import { execFileSync } from "node:child_process";
+import { uniqueNamespacePrefix } from "./namespaces.js";
 import { runConformance } from "./run.js";
 
 const USAGE = `usage: cni-conformance <plugin-binary> [--config FILE] [--versions V,V...] [--netns]
@@ -66,7 +68,13 @@ async function main(): Promise<number> {
   if (bad?.length) usage(`--versions: not a version: ${bad.join(", ")}`);
   if (values.netns && process.getuid?.() !== 0) usage("--netns needs root (it creates network namespaces)");
 
+  const namespacePrefix = uniqueNamespacePrefix();
+  if (values.netns) cleanUpOnSignal(namespacePrefix);
+  else if (process.getuid?.() === 0) {
+    process.stderr.write("cni-conformance: without --netns the plugin runs in this network namespace; use --netns for plugins that change the network\n");
+  }
   const report = await runConformance({
+    namespacePrefix,
     binary: resolve(positionals[0] as string),
     ...(config ? { config } : {}),
     ...(versions?.length ? { versions } : {}),
@@ -78,6 +86,23 @@ async function main(): Promise<number> {
   process.stdout.write(values.json ? formatJson(report) : formatText(report));
   if (values.junit) writeFileSync(values.junit, formatJunit(report));
   return report.summary.failed ? 1 : 0;
+}
+
+/** Interrupted mid-run, the namespaces made so far are deleted before exiting. */
+function cleanUpOnSignal(prefix: string): void {
+  const handler = (signal: NodeJS.Signals): void => {
+    try {
+      const names = execFileSync("ip", ["netns", "list"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+        .split("\n")
+        .map((l) => l.split(" ")[0] ?? "")
+        .filter((n) => n.startsWith(`${prefix}-`));
+      for (const n of names) execFileSync("ip", ["netns", "del", n], { stdio: "ignore" });
+    } finally {
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
 }
 
 main().then(

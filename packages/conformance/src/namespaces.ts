@@ -27,6 +27,8 @@ export interface RouteEntry {
   table?: string | number;
 }
 
+export const uniqueNamespacePrefix = (): string => `cnic-${process.pid}-${randomBytes(3).toString("hex")}`;
+
 export const netnsPath = (name: string): string => `/run/netns/${name}`;
 
 /**
@@ -35,10 +37,11 @@ export const netnsPath = (name: string): string => `/run/netns/${name}`;
  * Every name is unique to the run; `removeAll` deletes them all.
  */
 export class NamespaceSet {
-  readonly prefix = `cnic-${process.pid}-${randomBytes(3).toString("hex")}`;
   private readonly created = new Set<string>();
   private counter = 0;
   host = "";
+
+  constructor(readonly prefix: string = uniqueNamespacePrefix()) {}
 
   async createHost(): Promise<string> {
     this.host = await this.create("h");

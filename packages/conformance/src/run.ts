@@ -24,6 +24,8 @@ export interface ConformanceOptions {
   ifname?: string;
   /** CNI_PATH; default the plugin's directory. */
   cniPath?: string;
+  /** Name prefix of the run's namespaces (default unique per run), so a caller can clean up after a signal. */
+  namespacePrefix?: string;
 }
 
 export interface Report {
@@ -52,7 +54,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     networkName: `cniconformance-${process.pid}-${randomBytes(3).toString("hex")}`,
     envPath: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   };
-  const ns = opts.netns ? new NamespaceSet() : undefined;
+  const ns = opts.netns ? new NamespaceSet(options.namespacePrefix) : undefined;
   const ctx = new Context(opts, ns);
   let claimed: string[] = [];
   try {

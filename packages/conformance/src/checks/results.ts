@@ -39,6 +39,7 @@ interface Tally {
 export async function checkResults(ctx: Context, plan: Plan): Promise<ResultView | undefined> {
   const tally: Tally = { dels: [], delFailures: [], checks: [], checkFailures: [] };
   let newestResult: ResultView | undefined;
+  let newestRun: Run | undefined;
   for (const v of plan.versions.filter(isKnownVersion)) {
     const id = `result.${v}`;
     const rule = RULES.result(v);
@@ -58,13 +59,14 @@ export async function checkResults(ctx: Context, plan: Plan): Promise<ResultView
     if (read.ok) {
       ctx.record({ id, status: "pass", rule, message: summarise(read.result) });
       newestResult = read.result;
+      newestRun = add;
     } else {
       ctx.record({ id, status: "fail", rule, message: read.reason, repro: ctx.repro(add) });
     }
     await settle(ctx, tally, v, netns, containerId, read.ok ? (read.result.raw as Record<string, unknown>) : undefined, true);
   }
   recordTally(ctx, tally);
-  recordIfname(ctx, newestResult);
+  recordIfname(ctx, newestResult, newestRun);
   return newestResult;
 }
 
@@ -114,7 +116,7 @@ function recordTally(ctx: Context, t: Tally): void {
   else ctx.record({ id: "stdout.check", status: "n/a", rule: RULES.checkStdout, message: "no CHECK succeeded" });
 }
 
-function recordIfname(ctx: Context, result: ResultView | undefined): void {
+function recordIfname(ctx: Context, result: ResultView | undefined, run: Run | undefined): void {
   const inSandbox = (result?.interfaces ?? []).filter((i) => i.sandbox);
   if (!inSandbox.length) {
     ctx.record({ id: "result.ifname", status: "n/a", rule: RULES.resultIfname, message: "no result lists an interface inside a sandbox" });
@@ -126,6 +128,7 @@ function recordIfname(ctx: Context, result: ResultView | undefined): void {
       status: "fail",
       rule: RULES.resultIfname,
       message: `CNI_IFNAME was ${ctx.opts.ifname} but the sandbox interfaces of the result are ${inSandbox.map((i) => i.name).join(", ")}`,
+      ...(run ? { repro: ctx.repro(run) } : {}),
     });
   }
 }
