@@ -5,7 +5,7 @@
  * byte slices). Written atomically: a reader (or a crash) never sees half a file.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
 import { CniError, ErrorCode, convertResult, parseResult, type AnyResult } from "@tscni/types";
@@ -15,6 +15,8 @@ import type { RuntimeConf } from "./runtime-conf.js";
 
 export const DEFAULT_CACHE_DIR = "/var/lib/cni";
 export const CACHE_KIND = "cniCacheV1";
+/** Temporary files of a write in progress; never read as entries. */
+const TEMP_PREFIX = ".tmp-";
 
 /** One cache file's content, decoded. */
 export interface CacheEntry {
@@ -78,7 +80,7 @@ export async function writeCacheEntry(cacheDir: string, networkName: string, rt:
     result,
   };
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.tmp-${networkName}-${rt.containerId}-${rt.ifName}-${randomBytes(6).toString("hex")}`);
+  const tmp = join(dir, `${TEMP_PREFIX}${networkName}-${rt.containerId}-${rt.ifName}-${randomBytes(6).toString("hex")}`);
   const fh = await open(tmp, "wx", 0o600);
   try {
     await fh.writeFile(JSON.stringify(doc));
@@ -197,4 +199,25 @@ export async function listCachedAttachments(cacheDir: string, containerId?: stri
     out.push({ ...e, file });
   }
   return out;
+}
+
+/**
+ * Removes temporary files a crashed writer left behind (a write takes
+ * milliseconds, so anything older than `olderThanMs` is abandoned). Errors
+ * are ignored: this is housekeeping, run by GC.
+ */
+export async function removeAbandonedTempFiles(cacheDir: string, olderThanMs = 60 * 60 * 1000): Promise<number> {
+  const dir = resultsDir(cacheDir);
+  let removed = 0;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    const file = join(dir, name);
+    const st = await stat(file).catch(() => undefined);
+    if (!st || Date.now() - st.mtimeMs < olderThanMs) continue;
+    await rm(file, { force: true })
+      .then(() => removed++)
+      .catch(() => {});
+  }
+  return removed;
 }

@@ -1,5 +1,5 @@
 import { CniError, ErrorCode, type Attachment } from "@tscni/types";
-import { listCachedAttachments, type CachedAttachment } from "./cache.js";
+import { listCachedAttachments, removeAbandonedTempFiles, type CachedAttachment } from "./cache.js";
 import { listVersionAtLeast } from "./check.js";
 import type { NetworkConfigList } from "./conf.js";
 import { pluginFailed, runWithoutResult, type CallOptions, type Context } from "./context.js";
@@ -19,11 +19,13 @@ function isValid(att: CachedAttachment, valid: readonly Attachment[] | undefined
  * GC: first a full DEL (with the cached netns, args and capability args) of
  * every cached attachment of this network that is not valid, then, for
  * 1.1.0 lists, GC to every plugin with the valid attachments. Work continues
- * past each failure; all failures are reported together at the end. Without
+ * past each failure; all failures are reported together at the end. Also
+ * removes cache temp files a crashed writer abandoned. Without
  * `args` every cached attachment counts as stale (what cnitool's gc does).
  */
 export async function gcNetworkList(ctx: Context, list: NetworkConfigList, args: GCArgs | undefined, opts: CallOptions = {}): Promise<void> {
   if (list.disableGC) return;
+  await removeAbandonedTempFiles(ctx.cacheDir);
   const errors: CniError[] = [];
   let cached: CachedAttachment[] = [];
   try {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync, mkdirSync, existsSync, readdirSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync, mkdirSync, existsSync, readdirSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniRuntime, parseConfList, parseConf, type RuntimeConf } from "@tscni/libcni";
@@ -291,6 +291,18 @@ describe("CniRuntime operations", () => {
       expect(e.details).toContain('failed to delete stale attachment ctr-1 eth0: plugin type="a" failed (delete): del failed');
       expect(e.details).toContain('plugin type="a" failed (gc): gc failed');
       expect(s.calls().map((c) => `${c.verb} ${c.plugin}`)).toEqual(["DEL bb", "DEL a", "GC a", "GC bb"]);
+    });
+
+    it("removes cache temp files a crashed writer abandoned, and only those", async () => {
+      s.plugin("a");
+      const l = list([{ type: "a" }], { cniVersion: "1.1.0" });
+      await cni.addNetworkList(l, rt);
+      const results = join(s.cacheDir, "results");
+      writeFileSync(join(results, ".tmp-net-old-eth0-abc"), "{");
+      utimesSync(join(results, ".tmp-net-old-eth0-abc"), new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+      writeFileSync(join(results, ".tmp-net-inflight-eth0-def"), "{");
+      await cni.gcNetworkList(l, { validAttachments: [{ containerID: "ctr-1", ifname: "eth0" }] });
+      expect(readdirSync(results).sort()).toEqual([".tmp-net-inflight-eth0-def", "net-ctr-1-eth0"]);
     });
 
     it("does nothing with disableGC, and sends no GC below 1.1.0", async () => {
