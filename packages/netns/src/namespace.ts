@@ -40,7 +40,7 @@ export async function netnsState(path: string): Promise<NetnsState> {
  * A handle on the namespace at `path`, checked first: a missing namespace is
  * NetnsError "netns-missing" (code 3, the container is gone), anything else
  * that is not a namespace is "not-a-netns" (code 4). Use it on ADD and CHECK,
- * before any side effect; on DEL use `netnsState` and skip what needs it.
+ * before any side effect; on DEL use `openNetnsForDel`.
  */
 export async function openNetns(path: string, options: NetnsOptions = {}): Promise<NetNs> {
   assertNetnsPath(path);
