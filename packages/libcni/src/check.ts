@@ -1,4 +1,4 @@
-import { CniError, ErrorCode } from "@tscni/types";
+import { CniError, ErrorCode, toCniError } from "@tscni/types";
 import { versionAtLeast } from "@tscni/version";
 import { readCachedResult } from "./cache.js";
 import type { NetworkConfigList } from "./conf.js";
@@ -30,8 +30,8 @@ export async function checkNetworkList(ctx: Context, list: NetworkConfigList, rt
   try {
     cached = await readCachedResult(ctx.cacheDir, list.name, list.cniVersion, rt);
   } catch (e) {
-    const inner = e as CniError;
-    throw new CniError(inner.code ?? ErrorCode.DecodingFailure, `failed to get network ${JSON.stringify(list.name)} cached result: ${inner.message}`);
+    const inner = toCniError(e);
+    throw new CniError(inner.code, `failed to get network ${JSON.stringify(list.name)} cached result: ${inner.msg}`, inner.details, { cause: e });
   }
   const env = attachmentEnv("CHECK", rt, ctx.path, ctx.env);
   for (const plugin of list.plugins) {

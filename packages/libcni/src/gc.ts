@@ -1,4 +1,4 @@
-import { CniError, ErrorCode, type Attachment } from "@tscni/types";
+import { CniError, toCniError, type Attachment } from "@tscni/types";
 import { listCachedAttachments, removeAbandonedTempFiles, type CachedAttachment } from "./cache.js";
 import { listVersionAtLeast } from "./check.js";
 import type { NetworkConfigList } from "./conf.js";
@@ -31,7 +31,7 @@ export async function gcNetworkList(ctx: Context, list: NetworkConfigList, args:
   try {
     cached = await listCachedAttachments(ctx.cacheDir);
   } catch (e) {
-    errors.push(e instanceof CniError ? e : new CniError(ErrorCode.IOFailure, String(e)));
+    errors.push(toCniError(e));
   }
   for (const att of cached) {
     if (att.networkName !== list.name || isValid(att, args?.validAttachments)) continue;
@@ -49,7 +49,7 @@ export async function gcNetworkList(ctx: Context, list: NetworkConfigList, args:
         opts,
       );
     } catch (e) {
-      const inner = e as CniError;
+      const inner = toCniError(e);
       errors.push(new CniError(inner.code, `failed to delete stale attachment ${att.containerId} ${att.ifName}: ${inner.msg}`, inner.details));
     }
   }
