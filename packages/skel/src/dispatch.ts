@@ -107,19 +107,20 @@ export async function dispatch(plugin: AnyPlugin, io: DispatchIO): Promise<numbe
       io.stderr(aboutText(plugin, info));
       return 0;
     }
-    const values = readEnvironment(env);
-    if (values.command === "VERSION") {
+    if (env.CNI_COMMAND === "VERSION") {
       const stdin = await readOptional(io.stdin);
       return emit(io, `${JSON.stringify(versionAnswer(info, stdin))}\n`, 0, log);
     }
-    // Read even for an unknown verb: a runtime writing stdin must not meet a closed pipe.
+    // stdin first (Go reads the environment first): a runtime writing stdin never meets a closed pipe, and
+    // even an environment error is reported in the config's version.
     const stdin = await readAll(io.stdin);
+    errorVersion = supportedConfigVersion(stdin, info);
+    const values = readEnvironment(env);
     const rule = verbRule(values.command);
     if (!rule) throw new CniError(ErrorCode.InvalidEnvironment, `unknown CNI_COMMAND: ${values.command}`);
 
     const raw = decodeConfig(stdin);
     const configVersion = decodeConfigVersion(stdin);
-    if (info.supportedVersions.includes(configVersion)) errorVersion = configVersion;
     checkNetworkName(raw.name);
     checkVerbAllowed(values.command, configVersion, info);
     reconcile(configVersion, info);
@@ -159,6 +160,16 @@ export async function dispatch(plugin: AnyPlugin, io: DispatchIO): Promise<numbe
     log.info(`failed with code ${error.code}: ${error.message}`);
     const version = errorVersion ?? (info ? newestSupported(info) : CURRENT_VERSION);
     return emit(io, `${JSON.stringify(error.toObject(version), null, 4)}\n`, 1, log);
+  }
+}
+
+/** The config's version when stdin has a readable one the plugin supports: the version errors are reported in. */
+function supportedConfigVersion(stdin: string, info: PluginInfo): string | undefined {
+  try {
+    const version = decodeConfigVersion(stdin);
+    return info.supportedVersions.includes(version) ? version : undefined;
+  } catch {
+    return undefined;
   }
 }
 

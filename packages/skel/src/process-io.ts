@@ -5,7 +5,7 @@
  * document); plain fd reads and writes cost well under 1 ms. The streams are
  * used only where a read must be abandoned (VERSION's bounded wait).
  */
-import { fstatSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import type { Readable } from "node:stream";
 
 function errnoCode(e: unknown): string | undefined {
@@ -48,6 +48,36 @@ export function readFdSync(fd: number): Buffer | undefined {
     chunks.push(Buffer.from(buffer.subarray(0, n)));
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * What fd 0 holds, read without blocking and without a stream, when its writer
+ * has already finished (VERSION's usual case: the runtime writes the config and
+ * closes). Opening /proc/self/fd/0 anew gives a file description of its own, so
+ * O_NONBLOCK there leaves the one shared with the parent untouched. `done` is
+ * false when the writer is still open (EAGAIN) or the fd cannot be reopened (a
+ * socket); the caller then reads the rest as a stream, after `data`.
+ */
+export function readFinishedStdin(path = "/proc/self/fd/0"): { data: Buffer; done: boolean } {
+  const chunks: Buffer[] = [];
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return { data: Buffer.alloc(0), done: false };
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) return { data: Buffer.concat(chunks), done: true };
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+    }
+  } catch {
+    return { data: Buffer.concat(chunks), done: false };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Everything a stream yields; when `signal` aborts, what has arrived so far, and the stream is destroyed. */

@@ -149,6 +149,21 @@ describe.each(VERSIONS)("cniVersion %s", (version) => {
     expect(calls).toHaveLength(0);
   });
 
+  it.each([
+    ["missing variables", { CNI_COMMAND: "ADD" }, {}, 4, "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME] missing"],
+    ["an invalid interface name", envFor("DEL", { CNI_IFNAME: "a:b" }), {}, 4, "interface name contains / or : or whitespace characters"],
+    ["an unknown verb", { CNI_COMMAND: "FROB" }, {}, 4, "unknown CNI_COMMAND: FROB"],
+    ["a bad network name", envFor("DEL"), { name: "bad name" }, 7, "invalid characters found in network name"],
+    ["a missing type", envFor("DEL"), { type: undefined }, 7, "invalid network configuration"],
+    ["the plugin's own netns", envFor("ADD", { CNI_NETNS: "/proc/self/ns/net" }), {}, 8, "plugin's netns and netns from CNI_NETNS should not be the same"],
+  ] as const)("%s: the error is reported in the config's version", async (_name, env, extra, code, msg) => {
+    const { plugin, calls } = recorder();
+    const run = await runPlugin(plugin, { env, stdin: configFor(version, extra) });
+    expect(run.exitCode).toBe(1);
+    expect(run.json).toMatchObject({ cniVersion: version, code, msg });
+    expect(calls).toHaveLength(0);
+  });
+
   if (LEGACY.has(version)) {
     it("an ADD result with no IP cannot be expressed in 0.x.0 and is an error, not an empty result", async () => {
       const { plugin } = recorder({ add: () => ({ interfaces: [{ name: "eth0" }] }) });
