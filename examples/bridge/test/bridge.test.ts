@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -200,6 +201,26 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
       expect((await exec(ws, "CHECK", checkConf)).json).toMatchObject({ msg: `host interface ${port} is not a port of cni-test0` });
       await ws.ctr.ns.deleteAddress({ dev: "eth0", cidr: "169.254.61.2/24" });
       expect((await exec(ws, "CHECK", checkConf)).json).toMatchObject({ msg: "container network does not match prevResult: address 169.254.61.2/24 is missing from eth0" });
+    });
+
+    test("ADD killed at any point, then DEL as the runtime retries it: nothing is left behind", async () => {
+      const ws = await setup();
+      const cniPath = ws.pluginDir({ "host-local": "ours" });
+      const config = JSON.stringify(conf(ws));
+      const env = { PATH: "/usr/bin:/usr/sbin:/bin:/sbin", CNI_CONTAINERID: "killed", CNI_NETNS: ws.ctr.path, CNI_IFNAME: "eth0", CNI_PATH: cniPath };
+      for (const delayMs of [5, 30, 60, 90, 120, 150, 200, 400]) {
+        const child = spawn("nsenter", [`--net=${ws.host.path}`, "--", join(distBin, "bridge")], { env: { ...env, CNI_COMMAND: "ADD" }, stdio: ["pipe", "ignore", "ignore"] });
+        child.stdin.end(config);
+        const exited = new Promise((r) => child.on("close", r));
+        await new Promise((r) => setTimeout(r, delayMs));
+        child.kill("SIGKILL");
+        await exited;
+        const del = await exec(ws, "DEL", conf(ws), { containerId: "killed" });
+        expect(del, `DEL after a kill at ${delayMs} ms`).toMatchObject({ exitCode: 0 });
+        expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
+        expect((await ws.host.ns.links()).filter((l) => l.kind === "veth")).toEqual([]);
+        expect(leases(ws, "brnet"), `leases after a kill at ${delayMs} ms`).toEqual([]);
+      }
     });
 
     test("DEL with the namespace gone releases the lease; STATUS and GC reach IPAM", async () => {
