@@ -1,4 +1,4 @@
-import { CniError, convertResult, type AnyResult } from "@tscni/types";
+import { CniError, ErrorCode, convertResult, type AnyResult } from "@tscni/types";
 import { writeCacheEntry } from "./cache.js";
 import type { NetworkConfigList } from "./conf.js";
 import { pluginFailed, runForResult, type CallOptions, type Context } from "./context.js";
@@ -29,7 +29,7 @@ export async function addNetworkList(ctx: Context, list: NetworkConfigList, rt: 
     await writeCacheEntry(ctx.cacheDir, list.name, rt, list.bytes, result);
   } catch (e) {
     const inner = e instanceof CniError ? e : undefined;
-    throw new CniError(inner?.code ?? 5, `failed to set network ${JSON.stringify(list.name)} cached result: ${(e as Error).message}`, inner?.details);
+    throw new CniError(inner?.code ?? ErrorCode.IOFailure, `failed to set network ${JSON.stringify(list.name)} cached result: ${(e as Error).message}`, inner?.details);
   }
   return result;
 }

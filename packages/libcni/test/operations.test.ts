@@ -105,6 +105,16 @@ describe("CniRuntime operations", () => {
       expect(s.hasCache("net", "ctr-1", "eth0")).toBe(false);
     });
 
+    it("fails ADD when the result cannot be cached, after the plugins ran", async () => {
+      s.plugin("p");
+      writeFileSync(join(s.dir, "not-a-dir"), "");
+      const broken = new CniRuntime({ path: [s.bin], cacheDir: join(s.dir, "not-a-dir"), env: baseEnv });
+      const e = await failure(broken.addNetworkList(list([{ type: "p" }]), rt));
+      expect(e.code).toBe(5);
+      expect(e.msg).toMatch(/^failed to set network "net" cached result: .*ENOTDIR/);
+      expect(s.calls().map((c) => c.verb)).toEqual(["ADD"]);
+    });
+
     it("names the missing plugin and the path", async () => {
       const e = await failure(cni.addNetworkList(list([{ type: "ghost" }]), rt));
       expect(e.msg).toBe(`plugin type="ghost" failed (add): failed to find plugin "ghost" in path [/nonexistent ${s.bin}]`);
