@@ -104,6 +104,19 @@ describe("the noop bundle", () => {
     expect(JSON.parse(asked.stdout).cniVersion).toBe("0.3.1");
   });
 
+  it("speaks only the versions NOOP_SUPPORTED_VERSIONS lists", async () => {
+    const version = await exec({ CNI_COMMAND: "VERSION", NOOP_SUPPORTED_VERSIONS: "0.4.0,1.0.0" });
+    expect(JSON.parse(version.stdout)).toEqual({ cniVersion: "1.0.0", supportedVersions: ["0.4.0", "1.0.0"] });
+    const add = await exec({ CNI_COMMAND: "ADD", ...attachment, NOOP_SUPPORTED_VERSIONS: "0.4.0,1.0.0" }, config("1.1.0"));
+    expect(add.code).toBe(1);
+    expect(JSON.parse(add.stdout)).toEqual({
+      cniVersion: "1.0.0",
+      code: 1,
+      msg: "incompatible CNI versions",
+      details: 'config is "1.1.0", plugin supports ["0.4.0" "1.0.0"]',
+    });
+  });
+
   describe.each(["0.2.0", "0.4.0", "1.1.0"])("at cniVersion %s", (version) => {
     it("ADD prints one result in the config's version, exit 0", async () => {
       const run = await exec({ CNI_COMMAND: "ADD", ...attachment }, config(version));
