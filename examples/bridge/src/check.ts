@@ -14,11 +14,11 @@ function fail(msg: string, details?: string): never {
 async function checkHostSide(s: BridgeSettings, prev: Result): Promise<void> {
   const hostIf = (prev.interfaces ?? []).find((i) => i.name !== s.bridge && (i.sandbox === undefined || i.sandbox === ""));
   if (!hostIf) fail("prevResult lists no host-side veth");
-  const links = await netns().links();
-  const bridge = links.find((l) => l.name === s.bridge);
+  // Two small reads in parallel rather than every link of a node that may carry hundreds of ports.
+  const host = netns();
+  const [bridge, port] = await Promise.all([host.link(s.bridge), host.link(hostIf.name)]);
   if (!bridge) fail(`bridge ${s.bridge} is missing`);
   if (bridge.kind !== "bridge") fail(`${s.bridge} is a ${bridge.kind ?? "link"}, not a bridge`);
-  const port = links.find((l) => l.name === hostIf.name);
   if (!port) fail(`host interface ${hostIf.name} is missing`);
   if (port.master !== s.bridge) fail(`host interface ${hostIf.name} is not a port of ${s.bridge}`, `its master is ${port.master ?? "none"}`);
   if ((port.hairpin ?? false) !== s.hairpin) fail(`host interface ${hostIf.name} has hairpin ${port.hairpin ? "on" : "off"}, config says ${s.hairpin ? "on" : "off"}`);
