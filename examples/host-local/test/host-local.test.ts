@@ -274,3 +274,13 @@ describe.skipIf(skipReason({ executables: [OURS, GO] }))("same answers as Go's h
     expect(answers[1]).toEqual(answers[0]);
   });
 });
+
+describe.skipIf(skip)("host-local bundle", () => {
+  it("carries no exec or namespace code: an IPAM plugin pays only for what it uses", async () => {
+    const { readFileSync } = await import("node:fs");
+    const text = readFileSync(OURS, "utf8");
+    for (const marker of ["nsenter", "ip -batch", "delegateAdd"]) expect(text).not.toContain(marker);
+    // The only child process is flock(1).
+    expect(text).toContain("/usr/bin/flock");
+  });
+});

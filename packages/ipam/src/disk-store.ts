@@ -29,7 +29,6 @@ import {
   openSync,
   readFileSync,
   readdirSync,
-  renameSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -249,11 +248,9 @@ export class DiskStore implements ReservationStore {
     return true;
   }
 
+  /** Written in place as Go does: a torn write only makes the next search start at the range's beginning. */
   private writeLastReserved(rangeSetIndex: number, ip: IpAddress): void {
-    const path = join(this.dir, `last_reserved_ip.${rangeSetIndex}`);
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, formatIp(ip), { mode: 0o644 });
-    renameSync(tmp, path);
+    writeFileSync(join(this.dir, `last_reserved_ip.${rangeSetIndex}`), formatIp(ip), { mode: 0o644 });
   }
 
   lastReserved(rangeSetIndex: number): IpAddress | undefined {
@@ -338,6 +335,7 @@ export class DiskStore implements ReservationStore {
     for (const { ip, claim } of this.ownClaims()) {
       if (sameOwner(owner, claim.owner)) unlinkIfPresent(this.claimPath(ip));
     }
+    this.sweepTemporaryClaims();
     return matched.map((r) => r.ip);
   }
 
@@ -396,7 +394,10 @@ export class DiskStore implements ReservationStore {
     return { released, errors };
   }
 
-  /** Temporary claim files live for microseconds; one older than a minute belongs to a dead process. */
+  /**
+   * Temporary claim files live for microseconds. One whose writer (the pid in its
+   * name) is gone, or older than a minute (the pid was reused), is a crash remnant.
+   */
   private sweepTemporaryClaims(): void {
     if (this.scope !== "dataDir") return;
     let names: string[];
@@ -408,10 +409,21 @@ export class DiskStore implements ReservationStore {
     }
     const cutoff = Date.now() - 60_000;
     for (const name of names) {
-      if (!name.startsWith(".tmp-")) continue;
+      const writer = /^\.tmp-(\d+)-\d+$/.exec(name)?.[1];
+      if (writer === undefined) continue;
       const st = statOrUndefined(join(this.claimsDir, name));
-      if (st && st.mtimeMs < cutoff) unlinkIfPresent(join(this.claimsDir, name));
+      if (st && (st.mtimeMs < cutoff || !processAlive(Number(writer)))) unlinkIfPresent(join(this.claimsDir, name));
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -138,6 +138,21 @@ describe("gc", () => {
   });
 });
 
+describe("temporary claim files", () => {
+  it("are swept by DEL and GC once their writer is dead, and kept while it lives", async () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    store.ensureDirectories();
+    const claimsDir = join(dataDir, CLAIMS_DIR);
+    writeFileSync(join(claimsDir, ".tmp-999999999-1"), "net1\r\ndead\r\neth0");
+    writeFileSync(join(claimsDir, `.tmp-${process.pid}-77`), "net1\r\nlive\r\neth0");
+    await store.withLock((s) => s.releaseByOwner(owner("nobody")));
+    expect(files(claimsDir)).toEqual([`.tmp-${process.pid}-77`]);
+    writeFileSync(join(claimsDir, ".tmp-999999999-2"), "");
+    await store.withLock((s) => s.gc([]));
+    expect(files(claimsDir)).toEqual([`.tmp-${process.pid}-77`]);
+  });
+});
+
 describe("lockFile", () => {
   it("excludes a second holder until released, and times out with code 11", async () => {
     const path = join(dataDir, "lock");
