@@ -188,7 +188,9 @@ function execOnce(opts: ExecPluginOptions): Promise<ExecOutput> {
     let drainTimer: NodeJS.Timeout | undefined;
     child.on("exit", (code, sig) => {
       exited = { code, sig };
-      drainTimer = setTimeout(() => finish(code, sig), killedFor ? 0 : EXIT_DRAIN_MS);
+      // Finishing from the check phase (setImmediate) lets a poll phase run first, so output
+      // already in the pipes is read even when a busy event loop makes the timer fire late.
+      drainTimer = setTimeout(() => setImmediate(() => setImmediate(() => finish(code, sig))), killedFor ? 0 : EXIT_DRAIN_MS);
     });
     child.on("close", finish);
     child.stdin.end(opts.stdin);
