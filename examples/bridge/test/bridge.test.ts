@@ -88,6 +88,19 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
     });
   });
 
+  test.each(["0.1.0", "0.2.0"])("legacy cniVersion %s through cnitool: ip4/ip6 result, ping, DEL twice", async (cniVersion) => {
+    const ws = await setup();
+    const cniPath = ws.pluginDir({ bridge: "ours", "host-local": "ours" });
+    ws.writeConflist("br", { cniVersion, name: "brnet", plugins: [bridgeConf(ws)] });
+    const added = await cnitool(ws, "add", "brnet", cniPath);
+    expect(added).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(added.json).toMatchObject({ cniVersion, ip4: { ip: "169.254.61.2/24", gateway: "169.254.61.1", routes: [{ dst: "0.0.0.0/0", gw: "169.254.61.1" }] }, ip6: { ip: "fd00:61::2/64" } });
+    expect(await ping(ws.ctr, "169.254.61.1")).toBe(true);
+    for (let i = 0; i < 2; i++) expect(await cnitool(ws, "del", "brnet", cniPath)).toMatchObject({ exitCode: 0 });
+    expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
+    expect(leases(ws, "brnet")).toEqual([]);
+  });
+
   describe("as a runtime execs it", () => {
     async function exec(ws: Workspace, command: string, config: object, o: { ctr?: TestNetns; netns?: string; containerId?: string } = {}) {
       return execPlugin({

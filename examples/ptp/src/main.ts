@@ -1,5 +1,5 @@
 import { pluginMain } from "@tscni/skel";
-import { versionsStartingFrom } from "@tscni/version";
+import { ALL_VERSIONS } from "@tscni/version";
 import { add } from "./add.js";
 import { check } from "./check.js";
 import { ptpConfigSchema } from "./config.js";
@@ -8,5 +8,5 @@ import { gc, status } from "./status.js";
 
 void pluginMain(
   { add, del, check, gc, status },
-  { versions: versionsStartingFrom("0.3.0"), about: "CNI ptp plugin (tscni example) v0.1.0", name: "ptp", config: ptpConfigSchema() },
+  { versions: ALL_VERSIONS, about: "CNI ptp plugin (tscni example) v0.1.0", name: "ptp", config: ptpConfigSchema() },
 );

@@ -81,6 +81,19 @@ describe.skipIf(skip)(`ptp plugin${skip ? ` (skipped: ${skip})` : ""}`, () => {
     });
   });
 
+  test.each(["0.1.0", "0.2.0"])("legacy cniVersion %s through cnitool: ip4/ip6 result, ping, DEL twice", async (cniVersion) => {
+    const ws = await setup();
+    const cniPath = ws.pluginDir({ ptp: "ours", "host-local": "ours" });
+    ws.writeConflist("ptp", { cniVersion, name: "ptpnet", plugins: [ptpConf(ws)] });
+    const added = await cnitool(ws, "add", "ptpnet", cniPath);
+    expect(added).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(added.json).toMatchObject({ cniVersion, ip4: { ip: "169.254.51.2/24", gateway: "169.254.51.1" }, ip6: { ip: "fd00:51::2/64", gateway: "fd00:51::1" } });
+    expect(await ping(ws.ctr, "169.254.51.1")).toBe(true);
+    for (let i = 0; i < 2; i++) expect(await cnitool(ws, "del", "ptpnet", cniPath)).toMatchObject({ exitCode: 0 });
+    expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
+    expect(leases(ws, "ptpnet")).toEqual([]);
+  });
+
   test("CHECK reports a route removed after ADD", async () => {
     const ws = await setup();
     const cniPath = ws.pluginDir({ ptp: "ours", "host-local": "ours" });
