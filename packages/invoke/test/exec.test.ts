@@ -136,6 +136,12 @@ describe("execPlugin", () => {
     expect(e.msg).toBe(`plugin ${p} wrote more than 65536 bytes to stdout and was killed`);
   });
 
+  it("collects all of a large output", async () => {
+    const p = s.stub("big", "head -c 3000000 /dev/zero | tr '\\0' ' '; echo '{\"cniVersion\":\"1.0.0\"}'");
+    const r = await execPluginWithResult({ pluginPath: p, stdin: config, env: cleanEnv });
+    expect(r).toEqual({ cniVersion: "1.0.0" });
+  });
+
   it("survives a plugin that exits without reading its stdin", async () => {
     const p = s.stub("noread", "echo done");
     const out = await execPlugin({ pluginPath: p, stdin: "x".repeat(1 << 20), env: cleanEnv });
