@@ -2,6 +2,7 @@ import { delegateAdd, delegateDel } from "@tscni/invoke";
 import { netns, openNetns, UndoStack } from "@tscni/netns";
 import type { Link, NetNs, VethPair } from "@tscni/netns";
 import type { CmdArgs, ResultInput } from "@tscni/skel";
+import { CniError, ErrorCode } from "@tscni/types";
 import type { NetConf, Result } from "@tscni/types";
 import { conflictingBridgeAddresses, planAddressing, requireAddresses } from "./addressing.js";
 import type { Addressing } from "./addressing.js";
@@ -37,8 +38,16 @@ function buildResult(args: BridgeArgs, s: BridgeSettings, o: { bridge: Link; vet
   };
 }
 
+/** A 0.1.0/0.2.0 result is ip4/ip6 only: a layer-2 attachment could be made but never reported. Refuse before making it. */
+function refuseUnreportable(args: BridgeArgs, s: BridgeSettings): void {
+  if (s.ipamType === undefined && (args.config.cniVersion === "0.1.0" || args.config.cniVersion === "0.2.0")) {
+    throw new CniError(ErrorCode.InvalidNetworkConfig, `a bridge without ipam needs cniVersion 0.3.0 or later, config is ${args.config.cniVersion}`, "a 0.1.0/0.2.0 result can only carry IP addresses");
+  }
+}
+
 export async function add(args: BridgeArgs): Promise<ResultInput> {
   const s = normalise(args.config);
+  refuseUnreportable(args, s);
   const container = await openNetns(args.netns);
   const host = netns();
   await using undo = new UndoStack((what, e) => args.log.warn(`rollback step failed: ${what}`, { error: String(e) }));

@@ -199,6 +199,10 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
       expect(run.json).toMatchObject({ cniVersion: "1.0.0", interfaces: [{ name: "cni-l2" }, {}, { name: "eth0", sandbox: ws.ctr.path }] });
       expect((run.json as AddResult).ips).toBeUndefined();
       expect(await exec(ws, "DEL", { cniVersion: "1.0.0", name: "l2net", type: "bridge", bridge: "cni-l2" })).toMatchObject({ exitCode: 0 });
+      // 0.2.0 could not report it: refused before anything is made.
+      const legacy = await exec(ws, "ADD", { cniVersion: "0.2.0", name: "l2net", type: "bridge", bridge: "cni-l2" });
+      expect(legacy.json).toMatchObject({ code: 7, msg: "a bridge without ipam needs cniVersion 0.3.0 or later, config is 0.2.0" });
+      expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
     });
 
     test("CHECK catches a port taken off the bridge and a hairpin mode changed", async () => {
