@@ -1,5 +1,5 @@
 import { delegateAdd, delegateDel } from "@tscni/invoke";
-import { netns, openNetns, UndoStack } from "@tscni/netns";
+import { assertMac, netns, openNetns, UndoStack } from "@tscni/netns";
 import type { Link, NetNs, VethPair } from "@tscni/netns";
 import type { CmdArgs, ResultInput } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
@@ -45,9 +45,22 @@ function refuseUnreportable(args: BridgeArgs, s: BridgeSettings): void {
   }
 }
 
+/** The `mac` capability (runtimeConfig.mac), else `MAC=` in CNI_ARGS, as the Go plugin reads them. */
+function requestedMac(args: BridgeArgs): string | undefined {
+  const fromRuntime = args.runtimeConfig.mac;
+  const raw = typeof fromRuntime === "string" && fromRuntime !== "" ? fromRuntime : args.args.MAC;
+  if (raw === undefined || raw === "") return undefined;
+  try {
+    return assertMac(raw);
+  } catch {
+    throw new CniError(ErrorCode.InvalidNetworkConfig, `invalid MAC address ${JSON.stringify(raw)}`, "runtimeConfig.mac or CNI_ARGS MAC must look like 02:00:00:00:00:01");
+  }
+}
+
 export async function add(args: BridgeArgs): Promise<ResultInput> {
   const s = normalise(args.config);
   refuseUnreportable(args, s);
+  const mac = requestedMac(args);
   const container = await openNetns(args.netns);
   const host = netns();
   await using undo = new UndoStack((what, e) => args.log.warn(`rollback step failed: ${what}`, { error: String(e) }));
@@ -64,7 +77,7 @@ export async function add(args: BridgeArgs): Promise<ResultInput> {
   const plan = planAddressing(s, ipam);
   const replaced = conflictingBridgeAddresses(s, bridge.addresses, plan.bridgeAddresses);
 
-  const veth = await host.createVethPair({ container, containerIfName: args.ifName, ...mtu });
+  const veth = await host.createVethPair({ container, containerIfName: args.ifName, ...mtu, ...(mac !== undefined && { containerMac: mac }) });
   undo.push(`delete ${args.ifName} in ${args.netns}`, () => container.deleteLink(args.ifName));
 
   await host.batch(hostLines({ hostName: veth.hostName, bridge: s.bridge, hairpin: s.hairpin, gatewayAddresses: plan.bridgeAddresses, replaced }));

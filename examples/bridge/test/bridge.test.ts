@@ -192,6 +192,18 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
       expect(v6).toMatchObject({ tentative: false, dadFailed: false });
     });
 
+    test("the mac capability (runtimeConfig.mac) and CNI_ARGS MAC set the container's MAC; a bad one is code 7 before any change", async () => {
+      const ws = await setup();
+      const run = await exec(ws, "ADD", { ...conf(ws), runtimeConfig: { mac: "02:11:22:33:44:55" } });
+      expect(run.exitCode).toBe(0);
+      expect((await ws.ctr.ns.link("eth0"))?.mac).toBe("02:11:22:33:44:55");
+      expect((run.json as AddResult).interfaces[2]?.mac).toBe("02:11:22:33:44:55");
+      expect((await exec(ws, "DEL", conf(ws))).exitCode).toBe(0);
+      const bad = await exec(ws, "ADD", { ...conf(ws), runtimeConfig: { mac: "02:11:22" } });
+      expect(bad.json).toMatchObject({ code: 7, msg: 'invalid MAC address "02:11:22"' });
+      expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
+    });
+
     test("layer 2 only (no ipam): interfaces, no addresses", async () => {
       const ws = await setup();
       const run = await exec(ws, "ADD", { cniVersion: "1.0.0", name: "l2net", type: "bridge", bridge: "cni-l2" });
