@@ -28,7 +28,7 @@ export async function add(args: HostLocalArgs): Promise<ResultInput> {
   const owner: Owner = { containerId: args.containerId, ifName: args.ifName };
   const allocations = await settings.store.withLock((store) => allocateEverySet(store, settings, owner));
   for (const a of allocations) {
-    args.log.debug?.(`${a.reused ? "kept" : "reserved"} ${formatIp(a.address)} for ${args.containerId}/${args.ifName}`);
+    args.log.debug(`${a.reused ? "kept" : "reserved"} ${formatIp(a.address)} for ${args.containerId}/${args.ifName}`);
   }
   return {
     ips: allocations.map((a) => ({

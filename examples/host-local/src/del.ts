@@ -10,5 +10,5 @@ import { formatIp } from "@tscni/ipam";
 export async function del(args: HostLocalArgs): Promise<void> {
   const store = openStore(args.config);
   const released = await store.withLock((s) => s.releaseByOwner({ containerId: args.containerId, ifName: args.ifName }));
-  if (released.length > 0) args.log.debug?.(`released ${released.map(formatIp).join(", ")}`);
+  if (released.length > 0) args.log.debug(`released ${released.map(formatIp).join(", ")}`);
 }

@@ -11,7 +11,7 @@ export async function gc(args: HostLocalArgs): Promise<void> {
   const store = openStore(args.config);
   const valid = args.validAttachments.map((a) => ({ containerId: a.containerID, ifName: a.ifname }));
   const { released, errors } = await store.withLock((s) => s.gc(valid));
-  if (released.length > 0) args.log.info?.(`gc released ${released.map(formatIp).join(", ")}`);
+  if (released.length > 0) args.log.info(`gc released ${released.map(formatIp).join(", ")}`);
   if (errors.length > 0) {
     throw new CniError(ErrorCode.IOFailure, `gc of network ${args.config.name} left ${errors.length} reservation(s)`, errors.join("; "));
   }
