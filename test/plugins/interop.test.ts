@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { removeAllTestNetns } from "@tscni/netns/testkit";
+import { createTestNetns, execPlugin, removeAllTestNetns } from "@tscni/netns/testkit";
 import { skipReason } from "../support/prereq.js";
 import { buildGoDriver, runDriver } from "../../packages/libcni/test/go-driver.js";
-import { cnitool, ping, supportsCheck, workspace } from "./harness.js";
+import { cnitool, distBin, goPlugins, ping, supportsCheck, workspace } from "./harness.js";
 import type { Workspace } from "./harness.js";
 
 const skip = skipReason({
@@ -89,6 +89,31 @@ describe.skipIf(skip)(`mixed chains with Debian's Go plugins${skip ? ` (skipped:
       ws.writeConflist("net", { cniVersion: "1.0.0", name: "ptpmix", plugins: [{ type: "ptp", ipam: { ...hostLocal(ws, "169.254.82.0/24"), routes: [{ dst: "0.0.0.0/0" }] } }] });
       await lifecycle(ws, "ptpmix", cniPath, "1.0.0", "169.254.82.1");
     }
+  });
+
+  test("our bridge and Go's bridge share one bridge and one IPAM store: containers of each reach the other", async () => {
+    const ws = await setup();
+    const other = await createTestNetns("ioc2");
+    const config = { cniVersion: "1.0.0", name: "shared", type: "bridge", bridge: "cni-shared", isGateway: true, ipam: hostLocal(ws, "169.254.85.0/24") };
+    const cniPath = [ws.pluginDir({ "host-local": "go" })];
+    const run = (binary: string, command: string, netns: string, containerId: string) =>
+      execPlugin({ binary, hostNetns: ws.host.path, command, netns, containerId, path: cniPath, config });
+    const goAdd = await run(join(goPlugins, "bridge"), "ADD", other.path, "go-ctr");
+    expect(goAdd.exitCode).toBe(0);
+    const ourAdd = await run(join(distBin, "bridge"), "ADD", ws.ctr.path, "ts-ctr");
+    expect(ourAdd.stderr).toBe("");
+    expect(ourAdd.exitCode).toBe(0);
+    const goIp = (goAdd.json as AddResult).ips?.[0]?.address.split("/")[0] ?? "";
+    const ourIp = (ourAdd.json as AddResult).ips?.[0]?.address.split("/")[0] ?? "";
+    expect(new Set([goIp, ourIp]).size).toBe(2);
+    expect(await ping(ws.ctr, goIp)).toBe(true);
+    expect(await ping(other, ourIp)).toBe(true);
+    // Go's container leaves; ours is untouched and still passes CHECK, then leaves too.
+    expect((await run(join(goPlugins, "bridge"), "DEL", other.path, "go-ctr")).exitCode).toBe(0);
+    expect(await execPlugin({ binary: join(distBin, "bridge"), hostNetns: ws.host.path, command: "CHECK", netns: ws.ctr.path, containerId: "ts-ctr", path: cniPath, config: { ...config, prevResult: ourAdd.json } })).toMatchObject({ exitCode: 0 });
+    expect((await run(join(distBin, "bridge"), "DEL", ws.ctr.path, "ts-ctr")).exitCode).toBe(0);
+    expect(leases(ws, "shared")).toEqual([]);
+    expect((await ws.host.ns.links()).filter((l) => l.kind === "veth")).toEqual([]);
   });
 
   test("one list, three authors: our bridge -> Go tuning -> our loopback; prevResult flows through all", async () => {
