@@ -1,10 +1,13 @@
 // Exec latency of examples/noop as a script bundle and as a SEA (each start-up
 // mode), against `node -e 0` (the floor) and Debian's Go loopback plugin.
 // Cases are interleaved round by round so drift in machine load hits all alike;
-// medians are reported. Peak RSS comes from separate runs under /usr/bin/time.
+// medians are reported. Wall time is what a runtime waits; CPU time (user+sys,
+// from bash's `time`, ms resolution) is the same work without the run-queue
+// wait, so it stays comparable on a busy machine. Peak RSS comes from separate
+// runs under /usr/bin/time.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadBundleApi } from "../build.mjs";
 
@@ -34,6 +37,14 @@ function once(c) {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${c.name}: exit ${r.status}: ${r.stdout}${r.stderr}`);
   return ms;
+}
+
+/** user+sys ms of one exec, measured by bash around the exec alone. */
+function cpuOnce(c) {
+  const quoted = [c.file, ...(c.args ?? [])].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%3U %3S'; time ${quoted} >/dev/null 2>&1`], { env: c.env, input: c.stdin, encoding: "utf8" });
+  const [user, sys] = r.stderr.trim().split("\n").at(-1).split(" ").map(Number);
+  return (user + sys) * 1000;
 }
 
 function peakRssKb(c) {
@@ -79,25 +90,34 @@ export default async function bench() {
     if (existsSync(GO_LOOPBACK)) cases.push({ name: "Go loopback VERSION", file: GO_LOOPBACK, env: version, stdin: VERSION_STDIN, bytes: statSync(GO_LOOPBACK).size });
     for (const c of cases) once(c); // warm the page cache
     const times = new Map(cases.map((c) => [c.name, []]));
-    for (let round = 0; round < ROUNDS; round++) for (const c of cases) times.get(c.name).push(once(c));
+    const cpu = new Map(cases.map((c) => [c.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of cases) times.get(c.name).push(once(c));
+      for (const c of cases) cpu.get(c.name).push(cpuOnce(c));
+    }
     const floor = median(times.get(cases[0].name));
+    const cpuFloor = median(cpu.get(cases[0].name));
     const rows = cases.map((c) => {
       const m = median(times.get(c.name));
       const ratio = m / floor;
+      const cpuMs = median(cpu.get(c.name));
       const rss = peakRssKb(c);
       return [
         c.name,
         m.toFixed(1),
         `${ratio.toFixed(2)}x`,
-        c.target ? `${ratio <= c.target ? "meets" : "misses"} ${c.target}x` : "",
+        cpuMs.toFixed(1),
+        `${(cpuMs / cpuFloor).toFixed(2)}x`,
+        c.target ? `wall ${ratio <= c.target ? "meets" : "misses"} ${c.target}x` : "",
         rss === undefined ? "?" : (rss / 1024).toFixed(1),
         c.bytes === undefined ? "" : c.bytes >= 1 << 20 ? `${(c.bytes / (1 << 20)).toFixed(1)} MB` : `${(c.bytes / 1024).toFixed(1)} KB`,
       ];
     });
-    const header = ["case", "median ms", "vs floor", "target", "peak RSS MB", "file size"];
+    const header = ["case", "wall ms", "vs floor", "CPU ms", "vs floor", "target", "peak RSS MB", "file size"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
-    console.log(`${ROUNDS} interleaved runs per case, medians; node ${process.version}; default SEA start-up: ${defaultStartup}`);
+    const load = loadavg().map((l) => l.toFixed(1)).join(" ");
+    console.log(`${ROUNDS} interleaved runs per case, medians; node ${process.version}; ${cpus().length} CPUs, load average ${load}; default SEA start-up: ${defaultStartup}`);
     console.log(line(header));
     for (const r of rows) console.log(line(r));
     console.log(`noop bundle ${(script.bytes / 1024).toFixed(1)} KB (target < 150 KB: ${script.bytes < 150 * 1024 ? "meets" : "misses"})`);

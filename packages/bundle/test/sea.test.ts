@@ -65,6 +65,16 @@ describe.skipIf(skip)(`SEA multi-call binary (startup: ${DEFAULT_SEA_STARTUP})${
   });
 });
 
+describe.skipIf(skip)(`SEA with a V8 startup snapshot${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  it("a single plugin runs from the snapshot's deserialize-main function, whatever its file name", async () => {
+    const out = await mkdtemp(join(dir, "snapshot-"));
+    const built = await buildSea({ entry: plugins.noop as string, outFile: join(out, "any-name"), startup: "snapshot" });
+    expect(built.links).toEqual([]);
+    await expectNoopSpeaksEveryVerb(built.path);
+    await rm(out, { recursive: true });
+  }, 120_000);
+});
+
 describe.skipIf(skip)(`SEA refusals${skip ? ` (skipped: ${skip})` : ""}`, () => {
   it("a Node binary without the SEA fuse (a wrapper script): SEA_UNSUPPORTED, nothing written", async () => {
     const out = await mkdtemp(join(dir, "refusal-"));
