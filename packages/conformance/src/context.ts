@@ -142,3 +142,9 @@ export function readError(out: Outcome): ErrorReading {
 export function errorText(e: ErrorDoc): string {
   return `code ${e.code}: ${JSON.stringify(e.msg)}${e.details ? ` (${JSON.stringify(e.details)})` : ""}`;
 }
+
+/** How a failed run ended, with its error object when it printed one. */
+export function failureText(out: Outcome): string {
+  const read = readError(out);
+  return read.ok ? `${describeEnd(out)}: ${errorText(read.error)}` : read.reason;
+}

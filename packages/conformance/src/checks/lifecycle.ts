@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { type CheckResult, type Context, type Run, describeEnd, errorText, readError, succeeded } from "../context.js";
+import { type CheckResult, type Context, type Run, failureText, succeeded } from "../context.js";
 import type { ResultView } from "../documents.js";
 import { type Link, type NamespaceSet, netnsPath } from "../namespaces.js";
 import { RULES } from "../rules.js";
@@ -20,11 +20,6 @@ const IDS = [
   ["netns.del-netns-gone", RULES.nsNetnsGone],
 ] as const;
 type LifecycleId = (typeof IDS)[number][0];
-
-function failureText(run: Run): string {
-  const read = readError(run.out);
-  return read.ok ? `${describeEnd(run.out)}: ${errorText(read.error)}` : read.reason;
-}
 
 /** The full expansion of an address, so `fd00::1` and `fd00:0::1` compare equal. */
 function canonicalIp(addr: string): string {
@@ -68,7 +63,7 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
   const add = await ctx.exec({ command: "ADD", stdin: config(), netns: path, containerId: cid1 });
   noteFailure(ctx, add, v);
   if (!succeeded(add.out)) {
-    record("netns.add", { status: "fail", message: `ADD ${failureText(add)}`, repro: ctx.repro(add) });
+    record("netns.add", { status: "fail", message: `ADD ${failureText(add.out)}`, repro: ctx.repro(add) });
     await ctx.exec({ command: "DEL", stdin: config(), netns: path, containerId: cid1 });
     return rest("ADD failed");
   }
@@ -94,7 +89,7 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
   else {
     const check = await ctx.exec({ command: "CHECK", stdin: config(prev), netns: path, containerId: cid1 });
     noteFailure(ctx, check, v);
-    if (!succeeded(check.out)) record("netns.check", { status: "fail", message: `CHECK ${failureText(check)}`, repro: ctx.repro(check) });
+    if (!succeeded(check.out)) record("netns.check", { status: "fail", message: `CHECK ${failureText(check.out)}`, repro: ctx.repro(check) });
     else if (check.out.stdout.trim()) record("netns.check", { status: "fail", message: `CHECK succeeded but printed ${check.out.stdout.trim().slice(0, 120)}`, repro: ctx.repro(check) });
     else record("netns.check", { status: "pass", message: "CHECK succeeded with nothing on stdout" });
   }
@@ -113,14 +108,14 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
       "netns.add-existing-ifname",
       succeeded(again.out)
         ? { status: "fail", message: `a second ADD (container ${cid2}) with ${ctx.opts.ifname} already present succeeded`, repro: ctx.repro(again) }
-        : { status: "pass", message: `refused: ${failureText(again)}` },
+        : { status: "pass", message: `refused: ${failureText(again.out)}` },
     );
   }
 
   const delConfig = passesPrevResultOnDel(v) ? config(prev) : config();
   const del = await ctx.exec({ command: "DEL", stdin: delConfig, netns: path, containerId: cid1 });
   noteFailure(ctx, del, v);
-  record("netns.del", succeeded(del.out) ? { status: "pass", message: "DEL succeeded" } : { status: "fail", message: `DEL ${failureText(del)}`, repro: ctx.repro(del) });
+  record("netns.del", succeeded(del.out) ? { status: "pass", message: "DEL succeeded" } : { status: "fail", message: `DEL ${failureText(del.out)}`, repro: ctx.repro(del) });
 
   const left = await leftovers(ns, c1, linksBefore, linksAfter, hostBefore, hostAfter, result);
   record(
@@ -132,7 +127,7 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
 
   const del2 = await ctx.exec({ command: "DEL", stdin: config(), netns: path, containerId: cid1 });
   noteFailure(ctx, del2, v);
-  record("netns.del-again", succeeded(del2.out) ? { status: "pass", message: "a second DEL succeeded" } : { status: "fail", message: `second DEL ${failureText(del2)}`, repro: ctx.repro(del2) });
+  record("netns.del-again", succeeded(del2.out) ? { status: "pass", message: "a second DEL succeeded" } : { status: "fail", message: `second DEL ${failureText(del2.out)}`, repro: ctx.repro(del2) });
   if (cid2) await ctx.exec({ command: "DEL", stdin: config(), netns: path, containerId: cid2 });
 
   const readd = await ctx.exec({ command: "ADD", stdin: config(), netns: path, containerId: cid1 });
@@ -141,7 +136,7 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
     "netns.readd-after-del",
     succeeded(readd.out)
       ? { status: "pass", message: "ADD after DEL succeeded" }
-      : { status: "fail", message: `ADD after DEL ${failureText(readd)} (something of the first ADD was not released)`, repro: ctx.repro(readd) },
+      : { status: "fail", message: `ADD after DEL ${failureText(readd.out)} (something of the first ADD was not released)`, repro: ctx.repro(readd) },
   );
   await ctx.exec({ command: "DEL", stdin: succeeded(readd.out) ? delConfigFor(ctx, v, readd) : config(), netns: path, containerId: cid1 });
 
@@ -161,17 +156,17 @@ async function netnsGone(ctx: Context, ns: NamespaceSet, v: KnownVersion): Promi
   const cid = ctx.newContainerId();
   const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: path, containerId: cid });
   noteFailure(ctx, add, v);
-  if (!succeeded(add.out)) return { status: "n/a", message: `ADD in a second namespace ${failureText(add)}` };
+  if (!succeeded(add.out)) return { status: "n/a", message: `ADD in a second namespace ${failureText(add.out)}` };
   await ns.remove(c2);
   const del = await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, add), netns: path, containerId: cid });
   noteFailure(ctx, del, v);
-  if (!succeeded(del.out)) return { status: "fail", message: `DEL with CNI_NETNS=${path} gone ${failureText(del)}`, repro: ctx.repro(del) };
+  if (!succeeded(del.out)) return { status: "fail", message: `DEL with CNI_NETNS=${path} gone ${failureText(del.out)}`, repro: ctx.repro(del) };
   const c3 = await ns.create();
   const again = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: netnsPath(c3), containerId: ctx.newContainerId() });
   noteFailure(ctx, again, v);
   await ctx.exec({ command: "DEL", stdin: succeeded(again.out) ? delConfigFor(ctx, v, again) : { kind: "text", text: ctx.config(v) }, netns: netnsPath(c3), containerId: again.inv.env.CNI_CONTAINERID ?? "" });
   if (!succeeded(again.out)) {
-    return { status: "fail", message: `DEL succeeded but a new ADD then ${failureText(again)} (IPAM not released?)`, repro: ctx.repro(again) };
+    return { status: "fail", message: `DEL succeeded but a new ADD then ${failureText(again.out)} (IPAM not released?)`, repro: ctx.repro(again) };
   }
   return { status: "pass", message: "DEL with the namespace gone succeeded and released what ADD held" };
 }

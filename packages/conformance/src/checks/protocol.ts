@@ -1,4 +1,4 @@
-import { type Context, describeEnd, errorText, readError, succeeded } from "../context.js";
+import { type Context, describeEnd, errorText, failureText, readError, succeeded } from "../context.js";
 import { RULES } from "../rules.js";
 import { KNOWN_VERSIONS, atLeast, supportsCheck, supportsGcStatus } from "../versions.js";
 import { judgeError, noteFailure, undoUnexpectedAdd } from "./expect.js";
@@ -145,11 +145,6 @@ export async function checkProtocol(ctx: Context, plan: Plan): Promise<void> {
     const run = await ctx.exec({ command: "FROBNICATE", stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns() });
     ctx.record(judgeError(ctx, run, { id: "verb.unknown", rule: RULES.unknownVerb, codes: [4], expectedVersion: v }));
   }
-}
-
-function failureText(out: Parameters<typeof readError>[0]): string {
-  const read = readError(out);
-  return read.ok ? `${describeEnd(out)}: ${errorText(read.error)}` : read.reason;
 }
 
 /** CNI_PATH is optional except for GC, but a plugin that delegates (has `ipam`) needs it to find its delegate. */

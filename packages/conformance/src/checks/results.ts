@@ -1,15 +1,10 @@
-import { type CheckResult, type Context, type Run, describeEnd, errorText, readError, succeeded } from "../context.js";
+import { type CheckResult, type Context, type Run, describeEnd, errorText, failureText, readError, succeeded } from "../context.js";
 import { type ResultView, excerpt, parseSingleDocument, validateResult } from "../documents.js";
 import { RULES } from "../rules.js";
 import { type KnownVersion, isKnownVersion, passesPrevResultOnDel, supportsChaining, supportsCheck, supportsGcStatus } from "../versions.js";
 import { noteFailure } from "./expect.js";
 import type { Plan } from "./protocol.js";
 import { PREV, syntheticPrevResult } from "./synthetic.js";
-
-function failureText(run: Run): string {
-  const read = readError(run.out);
-  return read.ok ? `${describeEnd(run.out)}: ${errorText(read.error)}` : read.reason;
-}
 
 /** Reads an ADD's stdout as a result of `version`; the reason names the first thing wrong. */
 export function readResult(run: Run, version: KnownVersion): { ok: true; result: ResultView } | { ok: false; reason: string } {
@@ -50,8 +45,8 @@ export async function checkResults(ctx: Context, plan: Plan): Promise<ResultView
     if (!succeeded(add.out)) {
       // A hang or a crash is never explained by the missing namespace.
       const broken = add.out.timedOut || add.out.spawnError !== undefined || add.out.signal !== null;
-      if (!ctx.ns && !broken) ctx.record({ id, status: "n/a", rule, message: `ADD ${failureText(add)}; without --netns there is no namespace to add to` });
-      else ctx.record({ id, status: "fail", rule, message: `ADD ${failureText(add)}`, repro: ctx.repro(add) });
+      if (!ctx.ns && !broken) ctx.record({ id, status: "n/a", rule, message: `ADD ${failureText(add.out)}; without --netns there is no namespace to add to` });
+      else ctx.record({ id, status: "fail", rule, message: `ADD ${failureText(add.out)}`, repro: ctx.repro(add) });
       await settle(ctx, tally, v, netns, containerId, undefined);
       continue;
     }
@@ -94,7 +89,7 @@ async function settle(
 function recordTally(ctx: Context, t: Tally): void {
   const first = <T>(xs: T[]): T | undefined => xs[0];
   const delFail = first(t.delFailures);
-  if (delFail) ctx.record({ id: "del.after-add", status: "fail", rule: RULES.nsDel, message: `DEL after a successful ADD ${failureText(delFail)}`, repro: ctx.repro(delFail) });
+  if (delFail) ctx.record({ id: "del.after-add", status: "fail", rule: RULES.nsDel, message: `DEL after a successful ADD ${failureText(delFail.out)}`, repro: ctx.repro(delFail) });
   else if (t.dels.length) ctx.record({ id: "del.after-add", status: "pass", rule: RULES.nsDel, message: `${t.dels.length} DEL(s) after ADD succeeded` });
   else ctx.record({ id: "del.after-add", status: "n/a", rule: RULES.nsDel, message: "no ADD succeeded" });
 
@@ -106,7 +101,7 @@ function recordTally(ctx: Context, t: Tally): void {
   } else ctx.record({ id: "stdout.del", status: "n/a", rule: RULES.delStdout, message: "no DEL succeeded" });
 
   const checkFail = first(t.checkFailures);
-  if (checkFail) ctx.record({ id: "check.after-add", status: "fail", rule: RULES.nsCheck, message: `CHECK right after ADD ${failureText(checkFail)}`, repro: ctx.repro(checkFail) });
+  if (checkFail) ctx.record({ id: "check.after-add", status: "fail", rule: RULES.nsCheck, message: `CHECK right after ADD ${failureText(checkFail.out)}`, repro: ctx.repro(checkFail) });
   else if (t.checks.length) ctx.record({ id: "check.after-add", status: "pass", rule: RULES.nsCheck, message: `${t.checks.length} CHECK(s) after ADD succeeded` });
   else ctx.record({ id: "check.after-add", status: "n/a", rule: RULES.nsCheck, message: "no ADD succeeded with a version that has CHECK" });
 
@@ -162,7 +157,7 @@ export async function checkChaining(ctx: Context, plan: Plan): Promise<void> {
     if (add.out.timedOut || add.out.spawnError !== undefined || add.out.signal !== null) {
       ctx.record({ id, status: "fail", rule, message: `ADD with a prevResult ${describeEnd(add.out)}`, repro: ctx.repro(add) });
     } else if (!succeeded(add.out)) {
-      ctx.record({ id, status: "n/a", rule, message: `ADD with a prevResult ${failureText(add)}: the plugin does not run chained after another` });
+      ctx.record({ id, status: "n/a", rule, message: `ADD with a prevResult ${failureText(add.out)}: the plugin does not run chained after another` });
     } else {
       const read = readResult(add, v);
       if (!read.ok) ctx.record({ id, status: "fail", rule, message: read.reason, repro: ctx.repro(add) });
@@ -212,5 +207,5 @@ function quietSuccess(ctx: Context, run: Run, id: string, rule: string, errorAll
   }
   const read = readError(run.out);
   if (errorAllowed && read.ok) return { id, rule, status: "pass", message: `not ready: ${errorText(read.error)}` };
-  return { id, rule, status: "fail", message: failureText(run), repro: ctx.repro(run) };
+  return { id, rule, status: "fail", message: failureText(run.out), repro: ctx.repro(run) };
 }
