@@ -2,8 +2,7 @@
  * Binds a real process to `dispatch`: process.env, fd 0, and stdout guarded
  * so that the one JSON document is the only thing a runtime ever reads there.
  */
-import { fstatSync, readFileSync } from "node:fs";
-import { readFdSync, readFinishedStdin, readStream, redirectStdoutToStderr, writeFdSync } from "./process-io.js";
+import { fdStdin, redirectStdoutToStderr, writeFdSync } from "./process-io.js";
 import type { StandardSchemaV1 } from "@tscni/types";
 import { dispatch } from "./dispatch.js";
 import type { StdinSource } from "./stdin.js";
@@ -27,36 +26,10 @@ export interface Host {
 /** How long the process may stay up after the answer is written. */
 const EXIT_GRACE_MS = 100;
 
-/**
- * fd 0 as a StdinSource. A full read (every verb but VERSION) is a plain
- * blocking read; VERSION passes a signal because it may stop waiting, and only
- * a stream can be abandoned without blocking the process.
- */
-function processStdin(options?: { signal?: AbortSignal }): Promise<Buffer> {
-  if (options?.signal) {
-    let isFile = false;
-    try {
-      isFile = fstatSync(0).isFile();
-    } catch {
-      return Promise.resolve(Buffer.alloc(0));
-    }
-    if (isFile) return Promise.resolve(readFileSync(0));
-    // Usually complete already: then no stream (~5 ms of start-up) is built at all.
-    const { data, done } = readFinishedStdin();
-    if (done) return Promise.resolve(data);
-    return readStream(process.stdin, options.signal).then((rest) => Buffer.concat([data, rest]));
-  }
-  try {
-    return Promise.resolve(readFdSync(0) ?? readStream(process.stdin));
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
 function realHost(): Host {
   return {
     env: process.env,
-    stdin: processStdin,
+    stdin: fdStdin(),
     redirectStdout: () => redirectStdoutToStderr(),
     writeStdout: (chunk) => writeFdSync(1, chunk),
     writeStderr: (chunk) => {
@@ -127,9 +100,16 @@ export async function pluginMain(
   versionInfo?: SupportedVersions,
   about?: string,
 ): Promise<void> {
-  const plugin: AnyPlugin =
-    typeof first === "function"
-      ? ({ add: first, del: second, versions: versionInfo, about } as AnyPlugin)
-      : ({ ...first, ...(second as PluginOptions<StandardSchemaV1 | undefined, StandardSchemaV1 | undefined> | undefined) } as AnyPlugin);
-  await runOnHost(plugin, realHost());
+  await runOnHost(pluginFromArguments(first, second, versionInfo, about), realHost());
+}
+
+/** Both call forms of pluginMain as one plugin object. */
+export function pluginFromArguments(
+  first: AnyPlugin | ((args: CmdArgs) => unknown),
+  second?: unknown,
+  versionInfo?: SupportedVersions,
+  about?: string,
+): AnyPlugin {
+  if (typeof first === "function") return { add: first, del: second, versions: versionInfo, about } as AnyPlugin;
+  return { ...first, ...(second as PluginOptions<StandardSchemaV1 | undefined, StandardSchemaV1 | undefined> | undefined) } as AnyPlugin;
 }

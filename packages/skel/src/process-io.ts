@@ -113,6 +113,33 @@ export function writeFdSync(fd: number, text: string): void {
   }
 }
 
+/**
+ * A file descriptor (fd 0) as a StdinSource. A full read (every verb but
+ * VERSION) is a plain blocking read. VERSION passes a signal because it may
+ * stop waiting: a file or an already finished pipe is read at once, and only
+ * a stdin still open for writing is read as a stream, which can be abandoned.
+ */
+export function fdStdin(
+  fd = 0,
+  reopenPath = "/proc/self/fd/0",
+  stream: () => Readable = () => process.stdin,
+): (options?: { signal?: AbortSignal }) => Promise<Buffer> {
+  return async (options) => {
+    if (!options?.signal) return readFdSync(fd) ?? readStream(stream());
+    let isFile: boolean;
+    try {
+      isFile = fstatSync(fd).isFile();
+    } catch {
+      return Buffer.alloc(0);
+    }
+    if (isFile) return readFileSync(fd);
+    // Usually complete already: then no stream (~5 ms of start-up) is built at all.
+    const { data, done } = readFinishedStdin(reopenPath);
+    if (done) return data;
+    return Buffer.concat([data, await readStream(stream(), options.signal)]);
+  };
+}
+
 interface StdoutOwner {
   stdout: unknown;
   stderr: unknown;

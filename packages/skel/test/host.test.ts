@@ -1,13 +1,13 @@
 /** The process binding under pluginMain: the invocation flow on a stand-in host, and the fd/stream plumbing. */
-import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { runOnHost } from "../src/plugin-main.js";
+import { pluginFromArguments, runOnHost } from "../src/plugin-main.js";
 import type { Host } from "../src/plugin-main.js";
-import { readFdSync, readStream, redirectStdoutToStderr, writeFdSync } from "../src/process-io.js";
+import { fdStdin, readFdSync, readFinishedStdin, readStream, redirectStdoutToStderr, writeFdSync } from "../src/process-io.js";
 import { configFor, envFor, recorder } from "./helpers.js";
 
 function fakeHost(env: Record<string, string | undefined>, stdin: string) {
@@ -110,6 +110,78 @@ describe("runOnHost", () => {
   });
 });
 
+describe("pluginFromArguments", () => {
+  it("turns Go's positional form and the handlers-plus-options form into one plugin", () => {
+    const add = () => ({});
+    const del = () => {};
+    expect(pluginFromArguments(add, del, ["1.0.0"], "about")).toEqual({ add, del, versions: ["1.0.0"], about: "about" });
+    expect(pluginFromArguments({ add, del }, { versions: ["0.4.0"], name: "n" })).toEqual({ add, del, versions: ["0.4.0"], name: "n" });
+    expect(pluginFromArguments({ add, del, about: "x" })).toEqual({ add, del, about: "x" });
+  });
+});
+
+describe("fdStdin", () => {
+  it("reads a file fd whole, for a full read and for VERSION", async () => {
+    const file = join(work, "stdin.json");
+    writeFileSync(file, '{"cniVersion":"0.4.0"}');
+    for (const options of [undefined, { signal: new AbortController().signal }]) {
+      const fd = openSync(file, "r");
+      try {
+        expect((await fdStdin(fd)(options)).toString()).toBe('{"cniVersion":"0.4.0"}');
+      } finally {
+        closeSync(fd);
+      }
+    }
+  });
+
+  it("VERSION on a closed fd reads nothing", async () => {
+    expect((await fdStdin(987654)({ signal: new AbortController().signal })).length).toBe(0);
+  });
+
+  it("VERSION on a pipe: a finished one without a stream, an open one through the stream until aborted", async () => {
+    const fifo = join(work, "stdin-fifo");
+    execFileSync("mkfifo", [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    let streamBuilt = 0;
+    const rest = new PassThrough();
+    const stream = () => {
+      streamBuilt++;
+      return rest;
+    };
+    try {
+      writeSync(writer, '{"cniVersion":');
+      const controller = new AbortController();
+      const pending = fdStdin(reader, fifo, stream)({ signal: controller.signal });
+      rest.write('"1.0.0"}');
+      await new Promise((r) => setImmediate(r));
+      controller.abort();
+      expect((await pending).toString()).toBe('{"cniVersion":"1.0.0"}');
+      expect(streamBuilt).toBe(1);
+
+      writeSync(writer, "done");
+      closeSync(writer);
+      expect((await fdStdin(reader, fifo, stream)({ signal: new AbortController().signal })).toString()).toBe("done");
+      expect(streamBuilt).toBe(1);
+    } finally {
+      closeSync(reader);
+    }
+  });
+
+  it("a full read on a non-blocking fd falls back to the stream", async () => {
+    const child = spawn("sleep", ["5"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const fd = (child.stdout as unknown as { _handle: { fd: number } })._handle.fd;
+      const rest = new PassThrough();
+      const pending = fdStdin(fd, "/nonexistent", () => rest)();
+      rest.end("from the stream");
+      expect((await pending).toString()).toBe("from the stream");
+    } finally {
+      child.kill();
+    }
+  });
+});
+
 describe("redirectStdoutToStderr", () => {
   it("points stdout and console's bound stream at stderr, without touching the real stdout", () => {
     let built = 0;
@@ -181,6 +253,30 @@ describe("fd plumbing", () => {
     } finally {
       child.kill();
     }
+  });
+
+  it("readFinishedStdin reads a pipe whose writer is done, and stops without blocking while it is not", () => {
+    const fifo = join(work, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    // Hold a reader so the writer can open; a runtime's pipe has both ends like this.
+    const keepReader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    try {
+      writeSync(writer, '{"cniVersion":');
+      expect(readFinishedStdin(fifo)).toEqual({ data: Buffer.from('{"cniVersion":'), done: false });
+      writeSync(writer, '"0.4.0"}');
+      closeSync(writer);
+      expect(readFinishedStdin(fifo)).toEqual({ data: Buffer.from('"0.4.0"}'), done: true });
+    } finally {
+      closeSync(keepReader);
+    }
+  });
+
+  it("readFinishedStdin reads a file whole and gives up on what it cannot open", () => {
+    const file = join(work, "finished.json");
+    writeFileSync(file, '{"cniVersion":"1.0.0"}');
+    expect(readFinishedStdin(file)).toEqual({ data: Buffer.from('{"cniVersion":"1.0.0"}'), done: true });
+    expect(readFinishedStdin(join(work, "missing"))).toEqual({ data: Buffer.alloc(0), done: false });
   });
 
   it("writeFdSync writes everything", () => {
