@@ -284,3 +284,17 @@ describe.skipIf(skip)("host-local bundle", () => {
     expect(text).toContain("/usr/bin/flock");
   });
 });
+
+describe.skipIf(skip)("host-local exec'd with nothing but the CNI variables (env -i)", () => {
+  it("finds flock(1) without PATH and allocates", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const dir = dataDir("envi");
+    const r = spawnSync("env", ["-i", "CNI_COMMAND=ADD", "CNI_CONTAINERID=envi", "CNI_NETNS=/var/run/netns/x", "CNI_IFNAME=eth0", OURS], {
+      input: JSON.stringify(network({ dataDir: dir })),
+      encoding: "utf8",
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(addressesOf(JSON.parse(r.stdout))).toEqual(["169.254.30.2"]);
+    expect(reservations(dir, "hlnet")).toEqual({ "169.254.30.2": "envi\r\neth0" });
+  });
+});
