@@ -12,7 +12,12 @@ import { containerLines, hostLines } from "./links.js";
 
 export type BridgeArgs = CmdArgs<NetConf & BridgeConfig>;
 
-async function allocate(args: BridgeArgs, ipamType: string): Promise<Result> {
+/**
+ * The release is pushed before the call: a delegate that failed half-way gets
+ * its DEL too (as the spec asks), and so does one whose answer we reject.
+ */
+async function allocate(args: BridgeArgs, ipamType: string, undo: UndoStack): Promise<Result> {
+  undo.push(`release addresses from ${ipamType}`, () => delegateDel(ipamType, args.stdin));
   const ipam = await delegateAdd(ipamType, args.stdin);
   requireAddresses(ipamType, ipam.ips);
   return ipam;
@@ -69,11 +74,7 @@ export async function add(args: BridgeArgs): Promise<ResultInput> {
   const bridge = await host.ensureBridge({ name: s.bridge, promisc: s.promisc, ...mtu });
 
   let ipam: Result = { cniVersion: "1.1.0" };
-  if (s.ipamType !== undefined) {
-    const ipamType = s.ipamType;
-    ipam = await allocate(args, ipamType);
-    undo.push(`release addresses from ${ipamType}`, () => delegateDel(ipamType, args.stdin));
-  }
+  if (s.ipamType !== undefined) ipam = await allocate(args, s.ipamType, undo);
   const plan = planAddressing(s, ipam);
   const replaced = conflictingBridgeAddresses(s, bridge.addresses, plan.bridgeAddresses);
 

@@ -13,9 +13,15 @@ function refuseUnsupported(config: PtpConfig): void {
   if (config.ipMasq) throw new CniError(ErrorCode.UnsupportedField, "unsupported field ipMasq: true", "this ptp example does not set up NAT; remove ipMasq or set it to false");
 }
 
-async function allocate(args: PtpArgs): Promise<Result> {
-  const ipam = await delegateAdd(args.config.ipam.type, args.stdin);
-  if (!ipam.ips?.length) throw new CniError(ErrorCode.Internal, `IPAM plugin ${args.config.ipam.type} returned no IP addresses`);
+/**
+ * The release is pushed before the call: a delegate that failed half-way gets
+ * its DEL too (as the spec asks), and so does one whose answer we reject.
+ */
+async function allocate(args: PtpArgs, undo: UndoStack): Promise<Result> {
+  const ipamType = args.config.ipam.type;
+  undo.push(`release addresses from ${ipamType}`, () => delegateDel(ipamType, args.stdin));
+  const ipam = await delegateAdd(ipamType, args.stdin);
+  if (!ipam.ips?.length) throw new CniError(ErrorCode.Internal, `IPAM plugin ${ipamType} returned no IP addresses`);
   gatewaysOf(ipam.ips);
   return ipam;
 }
@@ -46,8 +52,7 @@ export async function add(args: PtpArgs): Promise<ResultInput> {
   const host = netns();
   await using undo = new UndoStack((what, e) => args.log.warn(`rollback step failed: ${what}`, { error: String(e) }));
 
-  const ipam = await allocate(args);
-  undo.push(`release addresses from ${args.config.ipam.type}`, () => delegateDel(args.config.ipam.type, args.stdin));
+  const ipam = await allocate(args, undo);
 
   const veth = await host.createVethPair({ container, containerIfName: args.ifName, ...(args.config.mtu !== undefined && { mtu: args.config.mtu }) });
   undo.push(`delete ${args.ifName} in ${args.netns}`, () => container.deleteLink(args.ifName));

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { execPlugin, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
@@ -127,6 +127,31 @@ describe.skipIf(skip)(`ptp plugin${skip ? ` (skipped: ${skip})` : ""}`, () => {
       expect(run.json).toMatchObject({ code: 999, msg: `interface eth0 already exists in netns ${ws.ctr.path}` });
       expect(leases(ws, "ptpnet")).toEqual([]);
       expect((await ws.host.ns.links()).filter((l) => l.kind === "veth")).toEqual([]);
+    });
+
+    test("IPAM failing, or answering without a gateway: ADD fails and IPAM gets its DEL (recorded by the noop test double)", async () => {
+      const ws = await setup();
+      const record = join(ws.dir, "ipam-calls.jsonl");
+      const run = (script: object) =>
+        execPlugin({
+          binary: join(distBin, "ptp"),
+          hostNetns: ws.host.path,
+          command: "ADD",
+          netns: ws.ctr.path,
+          containerId: "ptp-ctr",
+          path: [ws.pluginDir({ noop: "ours" })],
+          config: { cniVersion: "1.0.0", name: "ptpnet", type: "ptp", ipam: { type: "noop" }, recordFile: record, ...script },
+        });
+      const verbs = () => readFileSync(record, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { verb: string }).verb);
+
+      const failing = await run({ fail: { ADD: { code: 11, msg: "IPAM store busy" } } });
+      expect(failing.json).toMatchObject({ code: 11, msg: "IPAM store busy" });
+      expect(verbs()).toEqual(["ADD", "DEL"]);
+
+      const noGateway = await run({ result: { cniVersion: "1.0.0", ips: [{ address: "169.254.52.2/24" }] } });
+      expect(noGateway.json).toMatchObject({ code: 7, msg: "IPAM returned 169.254.52.2/24 without a gateway" });
+      expect(verbs()).toEqual(["ADD", "DEL", "ADD", "DEL"]);
+      expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
     });
 
     test("ipMasq is refused as an unsupported field, a config without ipam is invalid", async () => {
