@@ -12,8 +12,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     coverage: {
       provider: "v8",
-      globalSetup: ["test/support/global-setup.ts"],
-    include: ["packages/types/src/**", "packages/version/src/**", "packages/skel/src/**"],
+      include: ["packages/types/src/**", "packages/version/src/**", "packages/skel/src/**"],
       reporter: ["text-summary", "text"],
       thresholds: { lines: 90 },
     },
