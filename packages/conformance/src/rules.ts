@@ -34,6 +34,8 @@ export const RULES = {
   unknownVerb: "§2 CNI_COMMAND is one of ADD, DEL, CHECK, STATUS, GC, VERSION; §5 code 4",
   result: (v: string) =>
     `§5 ADD success: the ${v} result shape on stdout, exactly one JSON document, cniVersion equal to the config's`,
+  kubernetesArgs:
+    "§2 CNI_ARGS: extra key-value pairs; CONVENTIONS.md: plugins ignore keys they do not understand (kubelet's runtimes send K8S_POD_* with IgnoreUnknown=1)",
   resultIfname: "§2 CNI_IFNAME: the name of the interface to create inside the container (or an error)",
   chain:
     "§2 ADD: a plugin supplied a prevResult must handle it by passing it through or modifying it appropriately",

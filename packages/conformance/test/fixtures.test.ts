@@ -40,7 +40,7 @@ describe.concurrent("a correct plugin", () => {
     expect(r.summary.failed).toBe(0);
     expect(r.claimedVersions).toEqual(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]);
     // The interesting checks ran and passed rather than being skipped.
-    for (const id of [...ENV_MISSING, ...IFNAMES, ...STDIN, ...GATING, ...RESULTS, ...CHAIN, "version.echo", "stdout.gc", "stdout.status", "check.after-add", "error.cni-version"]) {
+    for (const id of [...ENV_MISSING, ...IFNAMES, ...STDIN, ...GATING, ...RESULTS, ...CHAIN, "version.echo", "stdout.gc", "stdout.status", "check.after-add", "error.cni-version", "env.cni-args.kubernetes"]) {
       expect(statusOf(r, id), id).toBe("pass");
     }
     expect(statusOf(r, "netns.add")).toBe("n/a");
@@ -59,6 +59,7 @@ const faults: Array<[fault: string, expected: string[]]> = [
   ["no-version", ["version.answer"]],
   ["no-error-version", ["error.cni-version"]],
   ["noisy-check", ["stdout.check"]],
+  ["strict-args", ["env.cni-args.kubernetes"]],
   ["drops-prevresult-ips", CHAIN],
   ["wrong-version", ["result.0.3.0", "result.0.3.1", "result.0.4.0", "result.1.1.0", "chain.prevresult.0.3.0", "chain.prevresult.0.3.1", "chain.prevresult.0.4.0", "chain.prevresult.1.1.0"]],
   // DEL of an attachment it does not know fails: without a netns, and without CNI_PATH.

@@ -62,7 +62,35 @@ export async function checkResults(ctx: Context, plan: Plan): Promise<ResultView
   }
   recordTally(ctx, tally);
   recordIfname(ctx, newestResult, newestRun);
+  await checkKubernetesArgs(ctx, plan, newestRun !== undefined);
   return newestResult;
+}
+
+/** What kubelet's runtimes (containerd, CRI-O) put in CNI_ARGS for every pod. */
+export const KUBERNETES_CNI_ARGS =
+  "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=conformance;K8S_POD_INFRA_CONTAINER_ID=0123456789abcdef;K8S_POD_UID=00000000-0000-0000-0000-000000000001";
+
+/** ADD with the CNI_ARGS a Kubernetes node sends must succeed wherever ADD without them does. */
+async function checkKubernetesArgs(ctx: Context, plan: Plan, baselineAdded: boolean): Promise<void> {
+  const id = "env.cni-args.kubernetes";
+  const rule = RULES.kubernetesArgs;
+  const v = plan.versions.filter(isKnownVersion).pop();
+  if (!v || !baselineAdded) {
+    ctx.record({ id, status: "n/a", rule, message: "no ADD without CNI_ARGS succeeded to compare with" });
+    return;
+  }
+  const netns = await ctx.probeNetns();
+  const containerId = ctx.newContainerId();
+  const env = { CNI_ARGS: KUBERNETES_CNI_ARGS };
+  const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns, containerId, env });
+  noteFailure(ctx, add, v);
+  const read = succeeded(add.out) ? readResult(add, v) : undefined;
+  const prev = read?.ok && passesPrevResultOnDel(v) ? { prevResult: read.result.raw } : {};
+  const del = await ctx.exec({ command: "DEL", stdin: { kind: "text", text: ctx.config(v, prev) }, netns, containerId, env });
+  noteFailure(ctx, del, v);
+  if (!succeeded(add.out)) ctx.record({ id, status: "fail", rule, message: `ADD with Kubernetes CNI_ARGS ${failureText(add.out)}`, repro: ctx.repro(add) });
+  else if (!succeeded(del.out)) ctx.record({ id, status: "fail", rule, message: `DEL with Kubernetes CNI_ARGS ${failureText(del.out)}`, repro: ctx.repro(del) });
+  else ctx.record({ id, status: "pass", rule, message: "ADD and DEL with K8S_POD_* CNI_ARGS succeeded" });
 }
 
 /** CHECK (when the version has it) then DEL, as a runtime would after an ADD. */
