@@ -49,6 +49,31 @@ function floor(host) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** What batching buys: five address changes as five `nsenter ip` processes or as one `ip -batch -`. */
+function batchingTable(ctrPath) {
+  const ipArgs = (line) => ["--net=" + ctrPath, "--", "ip", ...line.split(" ")];
+  const lines = (op) => [1, 2, 3, 4, 5].map((i) => `addr ${op} 169.254.120.${i}/32 dev lo`);
+  const time = (fn) => {
+    const start = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  const single = [];
+  const batched = [];
+  const one = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    single.push(time(() => lines("add").forEach((l) => spawnSync("nsenter", ipArgs(l)))));
+    spawnSync("nsenter", ["--net=" + ctrPath, "--", "ip", "-batch", "-"], { input: lines("del").join("\n") });
+    batched.push(time(() => spawnSync("nsenter", ["--net=" + ctrPath, "--", "ip", "-batch", "-"], { input: lines("add").join("\n") })));
+    spawnSync("nsenter", ["--net=" + ctrPath, "--", "ip", "-batch", "-"], { input: lines("del").join("\n") });
+    one.push(time(() => spawnSync("nsenter", ["--net=" + ctrPath, "--", "ip", "-json", "link", "show", "dev", "lo"])));
+  }
+  console.log("\n@tscni/netns cost model (medians): what one operation and a batch cost");
+  console.log(`  one read, nsenter + ip -json           ${median(one).toFixed(1)} ms`);
+  console.log(`  5 address adds, 5 processes            ${median(single).toFixed(1)} ms`);
+  console.log(`  5 address adds, one ip -batch process  ${median(batched).toFixed(1)} ms`);
+}
+
 export default async function bench() {
   if (process.getuid?.() !== 0) {
     console.log("plugins: skipped (needs root to create network namespaces)");
@@ -108,6 +133,10 @@ export default async function bench() {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     console.log(`medians of ${ROUNDS} rounds (after ${WARMUP} warm-up), cniVersion 1.0.0, host side in a namespace via nsenter`);
     for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  "));
+    const ctr = `tscni-benchc-${process.pid}-batch`;
+    ip("netns", "add", ctr);
+    created.push(ctr);
+    batchingTable(`/run/netns/${ctr}`);
   } finally {
     for (const ctr of created) spawnSync("ip", ["netns", "del", ctr]);
     spawnSync("ip", ["netns", "del", host]);
