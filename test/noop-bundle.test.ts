@@ -7,8 +7,9 @@ import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SPEC_VERSIONS } from "@tscni/types";
+import { SPEC_VERSIONS, parseResult } from "@tscni/types";
 
 const root = join(import.meta.dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "tscni-noop-bundle-"));
@@ -242,4 +243,52 @@ describe("the noop bundle", () => {
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(readFileSync(log, "utf8")).toMatch(/ noop ADD ctr-9 debug: ADD started/);
   });
+
+  it("random environments and stdin: exit 0 with nothing or one valid document, or exit 1 with one error object", async () => {
+    // Environment values cannot hold NUL; everything else goes.
+    const text = fc.string({ unit: "binary", maxLength: 24 }).map((v) => v.replaceAll("\0", ""));
+    const verb = fc.oneof({ weight: 6, arbitrary: fc.constantFrom("ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION") }, { weight: 1, arbitrary: text });
+    const maybe = (valid: string) => fc.oneof({ weight: 4, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: text }, { weight: 1, arbitrary: fc.constant(undefined) });
+    const stdin = fc.oneof(
+      fc.record({
+        cniVersion: fc.constantFrom(...SPEC_VERSIONS, "9.9.9"),
+        name: fc.constantFrom("noopnet", "bad name"),
+        type: fc.constant("noop"),
+        passthrough: fc.boolean(),
+        prevResult: fc.constantFrom(undefined, { cniVersion: "0.4.0", ips: [{ version: "4", address: "169.254.5.5/16" }] }, { ips: "x" }),
+        fail: fc.constantFrom(undefined, { ADD: { code: 11, msg: "m" } }, { DEL: { code: -1, msg: "m" } }),
+        throw: fc.constantFrom(undefined, { CHECK: "c" }),
+        stdoutText: fc.constantFrom(undefined, "noise", '{"cniVersion":"1.1.0"}'),
+      }).map((c) => JSON.stringify(c)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.uint8Array({ maxLength: 48 }).map((b) => Buffer.from(b).toString("latin1")),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ CNI_COMMAND: verb, CNI_CONTAINERID: maybe("ctr"), CNI_NETNS: maybe(attachment.CNI_NETNS), CNI_IFNAME: maybe("eth0"), CNI_PATH: maybe("/opt/cni/bin") }),
+        stdin,
+        async (vars, input) => {
+          const defined = Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) as Record<string, string>;
+          const run = await exec(defined, input);
+          expect([0, 1]).toContain(run.code);
+          expect(run.stdout).not.toMatch(/^\s+at .*:\d+:\d+\)?$/m);
+          if (run.code === 1) {
+            const error = JSON.parse(run.stdout);
+            expect(Object.keys(error).every((k) => ["cniVersion", "code", "msg", "details"].includes(k))).toBe(true);
+            expect(typeof error.msg).toBe("string");
+            expect(Number.isInteger(error.code)).toBe(true);
+            return;
+          }
+          if (run.stdout === "") return;
+          const doc = JSON.parse(run.stdout);
+          if (defined.CNI_COMMAND === "VERSION") expect(doc.supportedVersions).toEqual([...SPEC_VERSIONS]);
+          else {
+            expect(defined.CNI_COMMAND).toBe("ADD");
+            expect(() => parseResult(doc)).not.toThrow();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 120_000);
 });
