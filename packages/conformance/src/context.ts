@@ -107,9 +107,13 @@ export class Context {
     return { inv, out: await execPlugin(inv) };
   }
 
+  /** The shell commands that repeat a run; in --netns mode they first re-create the (deleted) namespaces it used. */
   repro(run: Run): string {
-    const note = this.ns ? "# the run's namespaces are deleted at its end: re-create them with `ip netns add <name>` first\n" : "";
-    return note + reproCommand(run.inv);
+    if (!this.ns) return reproCommand(run.inv);
+    const names = [this.ns.host];
+    const netns = run.inv.env.CNI_NETNS;
+    if (netns?.startsWith(`/run/netns/${this.ns.prefix}-`)) names.push(netns.slice("/run/netns/".length));
+    return `${names.map((n) => `ip netns add ${n}`).join("; ")}  # the run deleted its namespaces\n${reproCommand(run.inv)}`;
   }
 }
 

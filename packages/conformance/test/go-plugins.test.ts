@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, test, vi } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 import { configFile, failing, namespacesStartingWith, runCli } from "./support.js";
@@ -45,6 +46,22 @@ describe.skipIf(skip)(`Debian's Go plugins in throwaway namespaces${skip ? ` (sk
       expect(report.checks.find((c) => c.id === id)?.status, id).toBe("pass");
     }
     expect(namespacesStartingWith(report.namespacePrefix ?? "none")).toEqual([]);
+  });
+
+  test("a failure's command, namespaces included, repeats the plugin's answer in a shell", async () => {
+    const { report } = await runCli(["/usr/lib/cni/static", "--netns", "--config", configFile("static")]);
+    const check = report.checks.find((c) => c.id === "env.optional.ADD.CNI_PATH");
+    const names = [...(check?.repro ?? "").matchAll(/ip netns add (\S+?)(?:;|\s)/g)].map((m) => m[1] as string);
+    expect(names).toHaveLength(2);
+    let stdout = "";
+    try {
+      execFileSync("sh", ["-c", check?.repro ?? "false"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+      stdout = (e as { stdout: string }).stdout;
+    } finally {
+      for (const n of names) execFileSync("ip", ["netns", "del", n], { stdio: "ignore" });
+    }
+    expect(JSON.parse(stdout)).toEqual({ code: 4, msg: "required env variables [CNI_PATH] missing" });
   });
 
   test("loopback given CNI_IFNAME=eth0 configures lo instead of refusing the name", async () => {

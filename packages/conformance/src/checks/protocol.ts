@@ -174,7 +174,7 @@ async function checkOptionalPath(ctx: Context, verb: string, version: string): P
   // An IPAM plugin run on its own finds its own type in `ipam`: nothing to delegate to.
   const delegates = typeof ipam?.type === "string" && ipam.type !== ctx.opts.config.type;
   if (namesPath && !delegates) {
-    ctx.record({ id, status: "fail", rule, message: `${verb} without CNI_PATH refused: ${text} (the config has no ipam, so there is nothing to look up)`, repro: ctx.repro(run) });
+    ctx.record({ id, status: "fail", rule, message: `${verb} without CNI_PATH refused: ${text} (the config delegates to no other plugin, so there is nothing to look up)`, repro: ctx.repro(run) });
   } else if (namesPath) {
     ctx.record({ id, status: "n/a", rule, message: `refused (${text}): the config delegates to an ipam plugin, which needs CNI_PATH` });
   } else if (!ctx.ns && verb === "ADD") {
