@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createTestNetns, execPlugin, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
+import { runPlugin } from "@tscni/skel/testing";
+import { createTestNetns, execPlugin, removeAllTestNetns, requireNetns, runInProcess } from "@tscni/netns/testkit";
+import { loopbackPlugin } from "../src/plugin.js";
 import { cnitool, PLUGIN_VERSIONS, supportsCheck, workspace } from "../../../test/plugins/harness.js";
 
 const binary = resolve(import.meta.dirname, "../../../dist/bin/loopback");
@@ -103,6 +105,18 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
     // What a runtime may leave behind: the mount point file without the namespace mounted on it.
     const leftover = await execPlugin({ binary, netns: "/etc/hostname", command: "DEL", config: config("1.1.0") });
     expect(leftover).toMatchObject({ exitCode: 0, stdout: "" });
+  });
+
+  test("in process through skel's dispatcher (loopback touches only CNI_NETNS, so this is safe)", async () => {
+    const ctr = await createTestNetns("lo");
+    const added = await runInProcess(runPlugin, loopbackPlugin, { command: "ADD", netns: ctr.path, config: config("1.1.0") });
+    expect(added).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(added.json).toMatchObject({ interfaces: [{ name: "lo", sandbox: ctr.path }] });
+    expect(loState(ctr.name).up).toBe(true);
+    const checked = await runInProcess(runPlugin, loopbackPlugin, { command: "CHECK", netns: ctr.path, config: config("1.1.0", { prevResult: added.json }) });
+    expect(checked).toMatchObject({ exitCode: 0, stdout: "" });
+    expect((await runInProcess(runPlugin, loopbackPlugin, { command: "DEL", netns: ctr.path, config: config("1.1.0") })).exitCode).toBe(0);
+    expect(loState(ctr.name).up).toBe(false);
   });
 
   test("STATUS reports ready", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { CniError } from "@tscni/types";
-import { assertIfName, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, sysctlPath } from "@tscni/netns";
+import { assertIfName, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, spawnRunner, sysctlPath } from "@tscni/netns";
 import type { Runner } from "@tscni/netns";
 
 describe("names", () => {
@@ -70,6 +70,31 @@ describe("error classification", () => {
   ] as const)("%s -> %s (code %i)", (stderr, kind, code) => {
     expect(kindFromStderr(stderr)).toBe(kind);
     expect(new NetnsError(kind, "x").code).toBe(code);
+  });
+});
+
+describe("the process runner", () => {
+  test("a command that hangs is killed at the bound: kind timeout, code 11 (try again later)", async () => {
+    const err = await spawnRunner(["/bin/sleep", "5"], { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(isNetnsError(err, "timeout")).toBe(true);
+    expect((err as NetnsError).code).toBe(11);
+  });
+
+  test("a tool that is not installed is kind tool-missing, naming the package to install", () => {
+    const err = (() => {
+      try {
+        return findTool("tscni-no-such-tool");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isNetnsError(err, "tool-missing")).toBe(true);
+    expect((err as NetnsError).details).toContain("install iproute2");
+  });
+
+  test("stdout, stderr and a non-zero status come back, not thrown", async () => {
+    const r = await spawnRunner(["/bin/sh", "-c", "cat; echo oops >&2; exit 3"], { stdin: "in" });
+    expect(r).toEqual({ status: 3, stdout: "in", stderr: "oops\n" });
   });
 });
 
