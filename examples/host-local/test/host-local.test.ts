@@ -101,8 +101,11 @@ describe.skipIf(skip)("host-local addresses", () => {
     const taken = await run({ command: "ADD", config: base, containerId: "c4", args: "IP=169.254.30.50" });
     expect(taken.json).toMatchObject({ code: 11, msg: "CNI_ARGS IP: 169.254.30.50 is held by another container" });
     expect(reservations(dir, "hlnet")["169.254.30.50"]).toBe("c1\r\neth0");
-    // A failed ADD leaves nothing behind: the IPv6 set was not reserved for c4.
-    expect(Object.values(reservations(dir, "hlnet")).filter((v) => v.startsWith("c4"))).toEqual([]);
+    // A failed ADD leaves nothing behind: c5 got an IPv4 address from set 0, then set 1 failed, so it was released.
+    const rollback = await run({ command: "ADD", config: base, containerId: "c5", args: "IP=fd00:30::50" });
+    expect(rollback.json).toMatchObject({ code: 11, msg: "CNI_ARGS IP: fd00:30::50 is held by another container" });
+    expect(Object.values(reservations(dir, "hlnet")).filter((v) => v.startsWith("c4") || v.startsWith("c5"))).toEqual([]);
+    expect(claims(dir)).toEqual(Object.keys(reservations(dir, "hlnet")).sort());
   });
 
   it("takes ranges from the ipRanges capability, and the legacy single-subnet form", async () => {
