@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
@@ -43,5 +44,18 @@ describe("every example plugin in dist/bin passes the checker", () => {
     expect(failing(report), report.checks.filter((c) => c.status === "fail").map((c) => `${c.id}: ${c.message}`).join("\n")).toEqual([]);
     expect(status).toBe(0);
     expect(report.summary.passed).toBeGreaterThan(50);
+  });
+});
+
+describe.skipIf(!existsSync(join(ROOT, "dist/bin/noop")))("the SDK's stdout guard, seen from outside", () => {
+  test("noop whose handlers console.log on every verb still keeps stdout to one document", async () => {
+    const config = join(mkdtempSync(join(tmpdir(), "tscni-conf-noop-")), "noop.json");
+    writeFileSync(config, JSON.stringify({ type: "noop", stdoutText: "a log line written to stdout by a handler" }));
+    const { status, report } = await runCli([join(ROOT, "dist/bin/noop"), "--config", config]);
+    expect(failing(report)).toEqual([]);
+    expect(status).toBe(0);
+    for (const id of ["result.1.1.0", "stdout.del", "stdout.check", "stdout.gc", "stdout.status", "error.shape"]) {
+      expect(report.checks.find((c) => c.id === id)?.status, id).toBe("pass");
+    }
   });
 });
