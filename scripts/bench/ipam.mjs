@@ -68,10 +68,12 @@ function latencies() {
     { name: "ours", file: OURS, dir: dirs.ours },
     { name: "go", file: GO, dir: dirs.go },
   ];
-  const times = { floor: [], ours: { add: [], del: [] }, go: { add: [], del: [] } };
+  const times = { floor: [], version: [], ours: { add: [], del: [] }, go: { add: [], del: [] } };
   try {
     for (let i = 0; i < ROUNDS; i++) {
       times.floor.push(timedSync(process.execPath, ["-e", "0"], env("VERSION", "x"), ""));
+      // VERSION does no IPAM work: it separates the SDK's start-up from host-local's own cost.
+      times.version.push(timedSync(OURS, [], env("VERSION", "x"), ""));
       for (const s of subjects) {
         const input = config(s.dir);
         times[s.name].add.push(timedSync(s.file, [], env("ADD", `lat${i}`), input));
@@ -83,6 +85,7 @@ function latencies() {
   }
   return {
     floor: median(times.floor),
+    version: median(times.version),
     ours: { add: median(times.ours.add), del: median(times.ours.del) },
     go: { add: median(times.go.add), del: median(times.go.del) },
   };
@@ -124,6 +127,7 @@ export default async function bench() {
   const goRate = await throughput(GO);
   const rows = [
     ["node -e 0 (floor)", lat.floor.toFixed(1), "", "", ""],
+    ["host-local VERSION, ours (start-up only)", lat.version.toFixed(1), (lat.version / lat.floor).toFixed(2), "", ""],
     ["host-local ADD, ours", lat.ours.add.toFixed(1), (lat.ours.add / lat.floor).toFixed(2), (lat.ours.add / lat.go.add).toFixed(2), ""],
     ["host-local ADD, Go", lat.go.add.toFixed(1), (lat.go.add / lat.floor).toFixed(2), "1.00", ""],
     ["host-local DEL, ours", lat.ours.del.toFixed(1), (lat.ours.del / lat.floor).toFixed(2), (lat.ours.del / lat.go.del).toFixed(2), ""],
@@ -137,6 +141,7 @@ export default async function bench() {
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   console.log(`(${ROUNDS} interleaved rounds for latency; ${THROUGHPUT_RUNS} runs of ${PARALLEL}x${PER_WORKER} ADDs for throughput; /20 range)`);
+  console.log(`host-local's own work per ADD (ADD - VERSION, ours): ${(lat.ours.add - lat.version).toFixed(1)} ms`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await bench();
