@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, statSync, unlinkSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 import { allocateAndRelease, doubleAllocations } from "./load.js";
 import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDir } from "./support.js";
@@ -120,6 +120,10 @@ describe.skipIf(skipReason({ executables: [OURS], commands: ["mkfifo"] }))("a pl
     // Reading last_reserved_ip.0 happens under the lock; a FIFO there parks the ADD inside it.
     execFileSync("mkfifo", [join(netDir, "last_reserved_ip.0")]);
     const victim = startAdd(config, "victim");
+    // Whatever happens below, a process parked on the FIFO must not outlive the test.
+    onTestFinished(() => {
+      if (victim.child.exitCode === null && victim.child.signalCode === null) victim.child.kill("SIGKILL");
+    });
     const lockPath = join(netDir, "lock");
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
