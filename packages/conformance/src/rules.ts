@@ -54,6 +54,7 @@ export const RULES = {
   nsDelCleans: "§2 DEL: a delete should release all resources held by the attachment (interfaces it created)",
   nsDelAgain: "§3: plugins should handle multiple DELs permissively (DEL idempotent)",
   nsReadd: "§2 DEL: release all resources, IPAM included: an ADD after DEL succeeds",
+  nsGc: "§2 GC: release the resources (e.g. IPAM reservations) of every attachment not in cni.dev/valid-attachments",
   nsNetnsGone:
     "§2 DEL: when the namespace no longer exists the plugin should clean up what it can (IPAM) and return success",
 } as const;

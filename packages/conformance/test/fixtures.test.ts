@@ -123,7 +123,7 @@ describe.skipIf(skip)(`in throwaway namespaces${skip ? ` (skipped: ${skip})` : "
   test.concurrent("a correct interface-creating plugin passes every check", async () => {
     const r = await runConformance({ binary: fixture("", { iface: true }).binary, netns: true });
     expect(failing(r)).toEqual([]);
-    for (const id of ["netns.add", "netns.result-matches", "netns.check", "netns.add-existing-ifname", "netns.del", "netns.del-cleans", "netns.del-again", "netns.readd-after-del", "netns.del-netns-gone", "result.ifname"]) {
+    for (const id of ["netns.add", "netns.result-matches", "netns.check", "netns.add-existing-ifname", "netns.del", "netns.del-cleans", "netns.del-again", "netns.readd-after-del", "netns.del-netns-gone", "netns.gc-releases-stale", "result.ifname"]) {
       expect(statusOf(r, id), id).toBe("pass");
     }
     expect(namespacesStartingWith(r.namespacePrefix ?? "none")).toEqual([]);
@@ -132,6 +132,7 @@ describe.skipIf(skip)(`in throwaway namespaces${skip ? ` (skipped: ${skip})` : "
   const netnsFaults: Array<[string, string[]]> = [
     ["wrong-mac", ["netns.result-matches"]],
     ["add-twice-ok", ["netns.add-existing-ifname"]],
+    ["gc-keeps", ["netns.gc-releases-stale"]],
     ["del-not-idempotent", ["del.without-netns", "env.optional.DEL.CNI_PATH", "netns.del-again"]],
     // The leaked allocation makes every later ADD fail, as it would on a node.
     ["leaky-del", [...RESULTS, "netns.del-cleans", "netns.readd-after-del"]],

@@ -3,7 +3,7 @@ import { type CheckResult, type Context, type Run, failureText, succeeded } from
 import type { ResultView } from "../documents.js";
 import { type Link, type NamespaceSet, netnsPath } from "../namespaces.js";
 import { RULES } from "../rules.js";
-import { type KnownVersion, isKnownVersion, passesPrevResultOnDel, supportsCheck } from "../versions.js";
+import { type KnownVersion, isKnownVersion, passesPrevResultOnDel, supportsCheck, supportsGcStatus } from "../versions.js";
 import { noteFailure } from "./expect.js";
 import type { Plan } from "./protocol.js";
 import { readResult } from "./results.js";
@@ -18,6 +18,7 @@ const IDS = [
   ["netns.del-again", RULES.nsDelAgain],
   ["netns.readd-after-del", RULES.nsReadd],
   ["netns.del-netns-gone", RULES.nsNetnsGone],
+  ["netns.gc-releases-stale", RULES.nsGc],
 ] as const;
 type LifecycleId = (typeof IDS)[number][0];
 
@@ -141,6 +142,34 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
   await ctx.exec({ command: "DEL", stdin: succeeded(readd.out) ? delConfigFor(ctx, v, readd) : config(), netns: path, containerId: cid1 });
 
   record("netns.del-netns-gone", await netnsGone(ctx, ns, v));
+  const gcV = plan.versions.filter((x): x is KnownVersion => isKnownVersion(x) && supportsGcStatus(x)).pop();
+  if (!gcV) record("netns.gc-releases-stale", { status: "n/a", message: "the plugin claims no version with GC (1.1.0)" });
+  else record("netns.gc-releases-stale", await gcReleasesStale(ctx, ns, gcV));
+}
+
+/** ADD, then GC with no valid attachment (the run's network is its own): a new ADD must find everything released. */
+async function gcReleasesStale(ctx: Context, ns: NamespaceSet, v: KnownVersion): Promise<Omit<CheckResult, "id" | "rule">> {
+  const stale = netnsPath(await ns.create());
+  const cidStale = ctx.newContainerId();
+  const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: stale, containerId: cidStale });
+  noteFailure(ctx, add, v);
+  if (!succeeded(add.out)) return { status: "n/a", message: `ADD ${failureText(add.out)}` };
+  const gc = await ctx.exec({
+    command: "GC",
+    stdin: { kind: "text", text: ctx.config(v, { "cni.dev/valid-attachments": [], "cni.dev/attachments": [] }) },
+  });
+  noteFailure(ctx, gc, v);
+  const fresh = netnsPath(await ns.create());
+  const cidFresh = ctx.newContainerId();
+  const again = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: fresh, containerId: cidFresh });
+  noteFailure(ctx, again, v);
+  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, again), netns: fresh, containerId: cidFresh });
+  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, add), netns: stale, containerId: cidStale });
+  if (!succeeded(gc.out)) return { status: "fail", message: `GC ${failureText(gc.out)}`, repro: ctx.repro(gc) };
+  if (!succeeded(again.out)) {
+    return { status: "fail", message: `after GC with no valid attachment, a new ADD ${failureText(again.out)} (the stale attachment's resources were kept)`, repro: ctx.repro(again) };
+  }
+  return { status: "pass", message: "GC released the stale attachment: a new ADD succeeded" };
 }
 
 function delConfigFor(ctx: Context, v: KnownVersion, add: Run) {
