@@ -20,6 +20,8 @@ export interface BundleSource {
   absWorkingDir?: string;
   /** Packages to leave as `require()` calls instead of inlining. */
   external?: readonly string[];
+  /** Load heavy Node built-ins (child_process, net, crypto...) on first use (default true). */
+  lazyBuiltins?: boolean;
 }
 
 export interface BundledCode {
@@ -70,13 +72,13 @@ async function runEsbuild(options: BuildOptions, what: string): Promise<{ code: 
   }
 }
 
-function baseOptions(cwd: string, external: readonly string[] | undefined): BuildOptions {
-  const base = executableBuildOptions();
+function baseOptions(cwd: string, external: readonly string[] | undefined, lazyBuiltins: boolean | undefined): BuildOptions {
+  const base = executableBuildOptions(lazyBuiltins === false ? { lazyBuiltins: false } : {});
   return { ...base, absWorkingDir: cwd, external: [...(base.external ?? []), ...(external ?? [])] };
 }
 
-async function checkPluginMain(name: string, entry: string, cwd: string, external: readonly string[] | undefined): Promise<void> {
-  const options: BuildOptions = { ...baseOptions(cwd, external), outfile: "out.cjs", entryPoints: [entry], minify: false };
+async function checkPluginMain(name: string, entry: string, cwd: string, src: BundleSource): Promise<void> {
+  const options: BuildOptions = { ...baseOptions(cwd, src.external, src.lazyBuiltins), outfile: "out.cjs", entryPoints: [entry], minify: false };
   const { code, metafile } = await runEsbuild(options, entry);
   if (!containsPluginMain(code, metafile, cwd)) {
     throw new BundleError(
@@ -97,8 +99,8 @@ export async function bundleCode(src: BundleSource, launcher?: { snapshotAware: 
   const checks =
     src.requirePluginMain === false
       ? []
-      : Object.entries(r.applets).map(([name, entry]) => checkPluginMain(name, entry, r.cwd, src.external));
-  const options = { ...baseOptions(r.cwd, src.external), outfile: "out.cjs" };
+      : Object.entries(r.applets).map(([name, entry]) => checkPluginMain(name, entry, r.cwd, src));
+  const options = { ...baseOptions(r.cwd, src.external, src.lazyBuiltins), outfile: "out.cjs" };
   const wrapped = launcher !== undefined || r.single === undefined;
   const final = wrapped
     ? runEsbuild(
@@ -129,11 +131,14 @@ export interface BatchEntry {
  * All or nothing: on any failure it throws, and a caller that wants to know
  * which entry is broken bundles them one by one (bundleCode) for the message.
  */
-export async function bundleEntries(entries: readonly BatchEntry[], options: { absWorkingDir?: string; external?: readonly string[] } = {}): Promise<BundledCode[]> {
+export async function bundleEntries(
+  entries: readonly BatchEntry[],
+  options: { absWorkingDir?: string; external?: readonly string[]; lazyBuiltins?: boolean } = {},
+): Promise<BundledCode[]> {
   const cwd = resolve(options.absWorkingDir ?? process.cwd());
   const points = entries.map((e, i) => ({ in: resolve(cwd, e.entry), out: `entry-${i}` }));
   // Nothing is written (write: false); outdir only names the outputs.
-  const base = { ...baseOptions(cwd, options.external), outdir: resolve(cwd, ".tscni-bundle-virtual") };
+  const base = { ...baseOptions(cwd, options.external, options.lazyBuiltins), outdir: resolve(cwd, ".tscni-bundle-virtual") };
   const all = async (minify: boolean, which: number[]) => {
     const r = await build({ ...base, minify, entryPoints: which.map((i) => points[i] as { in: string; out: string }) });
     const byOut = new Map((r.outputFiles ?? []).map((f) => [f.path, f.text]));

@@ -17,6 +17,7 @@ build options:
   --no-strip              keep symbols in the SEA's Node copy
   --no-links              multi-call: do not create the NAME links
   --allow-no-plugin-main  accept an entry that never calls pluginMain (a program, not a plugin)
+  --eager-builtins        load child_process, net, crypto... at start-up as written, not on first use
 
 Every file is written to a temporary name in its directory, fsynced and renamed:
 a runtime exec'ing it meanwhile sees the old file or the new one.`;
@@ -49,6 +50,7 @@ async function buildCommand(args: string[]): Promise<void> {
       "no-strip": { type: "boolean" },
       "no-links": { type: "boolean" },
       "allow-no-plugin-main": { type: "boolean" },
+      "eager-builtins": { type: "boolean" },
     },
   });
   if (!values.out) throw new UsageError("missing -o OUT");
@@ -62,6 +64,7 @@ async function buildCommand(args: string[]): Promise<void> {
     outFile: values.out,
     ...(values["allow-no-plugin-main"] ? { requirePluginMain: false } : {}),
     ...(values["no-links"] ? { links: false } : {}),
+    ...(values["eager-builtins"] ? { lazyBuiltins: false } : {}),
   };
   const built = values.sea
     ? await buildSea({

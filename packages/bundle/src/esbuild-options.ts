@@ -1,4 +1,5 @@
 import type { BuildOptions } from "esbuild";
+import { lazyBuiltinsPlugin } from "./lazy-builtins.js";
 
 /**
  * Packages that must never be inlined: esbuild locates its native binary next
@@ -11,9 +12,10 @@ export const NEVER_INLINED: readonly string[] = ["esbuild", "postject"];
  * The one set of esbuild options every executable is built with.
  * CommonJS: Node 20 SEA needs a CJS main, and an empty CJS script starts ~13 ms
  * sooner than an ESM one. `source` resolves workspace packages to their
- * TypeScript sources, so no library build has to run first.
+ * TypeScript sources, so no library build has to run first. Heavy Node
+ * built-ins are loaded on first use (lazy-builtins.ts) unless lazyBuiltins is false.
  */
-export function executableBuildOptions(): BuildOptions {
+export function executableBuildOptions(options: { lazyBuiltins?: boolean } = {}): BuildOptions {
   return {
     bundle: true,
     platform: "node",
@@ -26,5 +28,6 @@ export function executableBuildOptions(): BuildOptions {
     external: [...NEVER_INLINED],
     write: false,
     metafile: true,
+    plugins: options.lazyBuiltins === false ? [] : [lazyBuiltinsPlugin()],
   };
 }

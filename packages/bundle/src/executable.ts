@@ -62,7 +62,7 @@ export async function buildExecutables(list: readonly ExecutableOptions[]): Prom
   const batchable =
     first !== undefined &&
     list.length > 1 &&
-    list.every((o) => o.entry !== undefined && o.applets === undefined && o.absWorkingDir === first.absWorkingDir && o.external === first.external);
+    list.every((o) => o.entry !== undefined && o.applets === undefined && o.absWorkingDir === first.absWorkingDir && o.external === first.external && o.lazyBuiltins === first.lazyBuiltins);
   const oneByOne = () => Promise.allSettled(list.map((o) => buildExecutable(o)));
   if (!batchable) return oneByOne();
   let codes: { code: string }[];
@@ -70,7 +70,11 @@ export async function buildExecutables(list: readonly ExecutableOptions[]): Prom
     list.forEach((o) => shebangFor(o.interpreter));
     codes = await bundleEntries(
       list.map((o) => ({ entry: o.entry as string, ...(o.requirePluginMain === false ? { requirePluginMain: false } : {}) })),
-      { ...(first.absWorkingDir ? { absWorkingDir: first.absWorkingDir } : {}), ...(first.external ? { external: first.external } : {}) },
+      {
+        ...(first.absWorkingDir ? { absWorkingDir: first.absWorkingDir } : {}),
+        ...(first.external ? { external: first.external } : {}),
+        ...(first.lazyBuiltins === false ? { lazyBuiltins: false } : {}),
+      },
     );
   } catch {
     return oneByOne();

@@ -6,3 +6,4 @@ export { type SeaOptions, type SeaStartup, buildSea, checkSeaSupport, DEFAULT_SE
 export { type InstallOptions, type Installed, install } from "./install.js";
 export { writeFileAtomic, symlinkAtomic } from "./atomic.js";
 export { containsPluginMain } from "./plugin-main-check.js";
+export { LAZY_BUILTINS, lazyBuiltinsPlugin } from "./lazy-builtins.js";

@@ -7,11 +7,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BundleError, buildSea, DEFAULT_SEA_STARTUP } from "@tscni/bundle";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { examplePlugins, execLikeRuntime, fixture } from "./exec.js";
+import { cniEnv, examplePlugins, execLikeRuntime, fixture } from "./exec.js";
 import { expectCleanErrorOnEmptyStdin, expectNoopSpeaksEveryVerb, expectVersionAnswer } from "./plugin-exec-checks.js";
 import { seaSkipReason } from "./sea-support.js";
 
 const skip = await seaSkipReason();
+
+async function expectBuiltinsWork(file: string): Promise<void> {
+  const config = JSON.stringify({ cniVersion: "1.0.0", name: "sea-builtins", type: "uses-builtins" });
+  const r = await execLikeRuntime(file, cniEnv("ADD"), config);
+  expect(r.status, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout)).toMatchObject({ dns: { domain: expect.stringMatching(/^spawned\.[0-9a-f]{8}\.ipv4$/) } });
+}
 const plugins = examplePlugins();
 let dir: string;
 let binary: string;
@@ -19,7 +26,10 @@ let binary: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tscni-bundle-sea-"));
   if (skip) return;
-  const built = await buildSea({ applets: { ...plugins, "upgrade-v1": fixture("upgrade-v1.ts") }, outFile: join(dir, "tscni-plugins") });
+  const built = await buildSea({
+    applets: { ...plugins, "upgrade-v1": fixture("upgrade-v1.ts"), "uses-builtins": fixture("uses-builtins.ts") },
+    outFile: join(dir, "tscni-plugins"),
+  });
   binary = built.path;
 }, 180_000);
 afterAll(async () => {
@@ -29,7 +39,7 @@ afterAll(async () => {
 describe.skipIf(skip)(`SEA multi-call binary (startup: ${DEFAULT_SEA_STARTUP})${skip ? ` (skipped: ${skip})` : ""}`, () => {
   it("is one executable file with a link per plugin", async () => {
     const names = (await readdir(dir)).sort();
-    expect(names).toEqual([...Object.keys(plugins), "tscni-plugins", "upgrade-v1"].sort());
+    expect(names).toEqual([...Object.keys(plugins), "tscni-plugins", "upgrade-v1", "uses-builtins"].sort());
     expect((await stat(binary)).mode & 0o777).toBe(0o755);
   });
 
@@ -40,6 +50,10 @@ describe.skipIf(skip)(`SEA multi-call binary (startup: ${DEFAULT_SEA_STARTUP})${
 
   it("noop: every verb through its link", async () => {
     await expectNoopSpeaksEveryVerb(join(dir, "noop"));
+  });
+
+  it("loads child_process, crypto and net on first use inside the SEA", async () => {
+    await expectBuiltinsWork(join(dir, "uses-builtins"));
   });
 
   it("runs without any node on PATH", async () => {
@@ -66,11 +80,16 @@ describe.skipIf(skip)(`SEA multi-call binary (startup: ${DEFAULT_SEA_STARTUP})${
 });
 
 describe.skipIf(skip)(`SEA with a V8 startup snapshot${skip ? ` (skipped: ${skip})` : ""}`, () => {
-  it("a single plugin runs from the snapshot's deserialize-main function, whatever its file name", async () => {
+  it("plugins run from the snapshot's deserialize-main function, built-ins load there on first use", async () => {
     const out = await mkdtemp(join(dir, "snapshot-"));
-    const built = await buildSea({ entry: plugins.noop as string, outFile: join(out, "any-name"), startup: "snapshot" });
-    expect(built.links).toEqual([]);
-    await expectNoopSpeaksEveryVerb(built.path);
+    const built = await buildSea({
+      applets: { noop: plugins.noop as string, "uses-builtins": fixture("uses-builtins.ts") },
+      outFile: join(out, "any-name"),
+      startup: "snapshot",
+    });
+    expect(built.links.length).toBe(2);
+    await expectNoopSpeaksEveryVerb(join(out, "noop"));
+    await expectBuiltinsWork(join(out, "uses-builtins"));
     await rm(out, { recursive: true });
   }, 120_000);
 });
