@@ -54,6 +54,7 @@ async function setUp(bridgeBinary: string, cniVersion: string): Promise<Setup> {
           type: "bridge",
           bridge: "hlbr0",
           isGateway: true,
+          capabilities: { ips: true },
           ipam: {
             type: "host-local",
             dataDir,
@@ -75,9 +76,11 @@ async function setUp(bridgeBinary: string, cniVersion: string): Promise<Setup> {
   return { host, ctr, dataDir, env };
 }
 
-async function cnitool(s: Setup, verb: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cnitool(s: Setup, verb: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync("ip", ["netns", "exec", s.host.name, CNITOOL, verb, "hlchain", s.ctr.path], { env: s.env });
+    const { stdout, stderr } = await execFileAsync("ip", ["netns", "exec", s.host.name, CNITOOL, verb, "hlchain", s.ctr.path], {
+      env: { ...s.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -115,6 +118,8 @@ describe.skipIf(skipReason({ netns: true, executables: [OURS, CNITOOL, "/usr/lib
       const routes = await inCtr(s, ["ip", "-4", "route", "show"]);
       expect(routes).toContain("169.254.0.0/16 via 169.254.80.1 dev eth0");
       expect(await inCtr(s, ["ping", "-c", "1", "-W", "2", "169.254.80.1"])).toContain("1 received");
+      // IPv6 needs duplicate address detection to finish first: -w keeps trying for up to 10 s.
+      expect(await inCtr(s, ["ping", "-6", "-c", "1", "-w", "10", "fd00:80::1"])).toContain("1 received");
 
       expect(reservations(s.dataDir, "hlchain")).toEqual({
         "169.254.80.2": expect.stringMatching(/^cnitool-[0-9a-f]{20}\r\neth0$/),
@@ -131,6 +136,14 @@ describe.skipIf(skipReason({ netns: true, executables: [OURS, CNITOOL, "/usr/lib
       }
       const links = await inCtr(s, ["ip", "-o", "link", "show"]);
       expect(links).not.toContain("eth0");
+
+      // The ips capability, from the runtime (CAP_ARGS) through the bridge to host-local.
+      const asked = await cnitool(s, "add", { CAP_ARGS: JSON.stringify({ ips: ["169.254.80.77/24"] }) });
+      expect(asked.code, asked.stderr).toBe(0);
+      expect((JSON.parse(asked.stdout) as { ips: { address: string }[] }).ips[0]?.address).toBe("169.254.80.77/24");
+      expect(await inCtr(s, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"])).toContain("169.254.80.77/24");
+      expect((await cnitool(s, "del")).code).toBe(0);
+      expect(reservations(s.dataDir, "hlchain")).toEqual({});
     });
   },
 );
