@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test, vi } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
-import { ROOT, configFile, failing, runCli } from "./support.js";
+import { ROOT, configFile, failing, removeTempDirs, runCli, tempDir } from "./support.js";
 
+afterAll(removeTempDirs);
 vi.setConfig({ testTimeout: 180_000 });
 
 // How each example is run: the same configs as Debian's Go plugins, since the
@@ -49,7 +49,7 @@ describe("every example plugin in dist/bin passes the checker", () => {
 
 describe.skipIf(!existsSync(join(ROOT, "dist/bin/noop")))("the SDK's stdout guard, seen from outside", () => {
   test("noop whose handlers console.log on every verb still keeps stdout to one document", async () => {
-    const config = join(mkdtempSync(join(tmpdir(), "tscni-conf-noop-")), "noop.json");
+    const config = join(tempDir("noop"), "noop.json");
     writeFileSync(config, JSON.stringify({ type: "noop", stdoutText: "a log line written to stdout by a handler" }));
     const { status, report } = await runCli([join(ROOT, "dist/bin/noop"), "--config", config]);
     expect(failing(report)).toEqual([]);

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { runConformance } from "@tscni/conformance";
-import { describe, expect, test, vi } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
-import { failing, fixture, namespacesStartingWith, statusOf } from "./support.js";
+import { failing, fixture, namespacesStartingWith, removeTempDirs, statusOf } from "./support.js";
 
+afterAll(removeTempDirs);
 // Each run execs the fixture ~100 times; runs go in parallel.
 vi.setConfig({ testTimeout: 180_000 });
 

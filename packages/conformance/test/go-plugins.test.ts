@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { describe, expect, test, vi } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
-import { configFile, failing, namespacesStartingWith, runCli } from "./support.js";
+import { configFile, failing, namespacesStartingWith, removeTempDirs, runCli } from "./support.js";
 
+afterAll(removeTempDirs);
 vi.setConfig({ testTimeout: 120_000 });
 
 // Debian's containernetworking-plugins 1.1.1 and exactly where each departs from

@@ -1,11 +1,11 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Report, formatJunit, formatText, runConformance, summaryLine } from "@tscni/conformance";
-import { describe, expect, test, vi } from "vitest";
-import { CLI, fixture } from "./support.js";
+import { afterAll, describe, expect, test, vi } from "vitest";
+import { CLI, fixture, removeTempDirs, tempDir } from "./support.js";
 
+afterAll(removeTempDirs);
 vi.setConfig({ testTimeout: 120_000 });
 
 const sample: Report = {
@@ -93,7 +93,7 @@ describe.concurrent("the cni-conformance command", () => {
   });
 
   test("a failing plugin: text report on stdout, JUnit file, exit 1", async () => {
-    const junit = join(mkdtempSync(join(tmpdir(), "tscni-conf-junit-")), "report.xml");
+    const junit = join(tempDir("junit"), "report.xml");
     const r = await cli([fixture("no-error-version").binary, "--junit", junit, "--versions", "1.1.0"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^error\.cni-version +FAIL +\d+ of \d+ error objects: no cniVersion/m);

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Report } from "@tscni/conformance";
@@ -7,6 +7,17 @@ import type { Report } from "@tscni/conformance";
 export const ROOT = resolve(import.meta.dirname, "../../..");
 export const CLI = join(ROOT, "dist/bin/cni-conformance");
 const FIXTURE = resolve(import.meta.dirname, "fixtures/plugin.mjs");
+
+const tempDirs: string[] = [];
+/** A fresh directory under the system temp dir, removed by `removeTempDirs`. */
+export function tempDir(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `tscni-conf-${tag}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export interface Fixture {
   binary: string;
@@ -18,7 +29,7 @@ export interface Fixture {
  * plugin's whole environment, so the fault is baked into the wrapper.
  */
 export function fixture(fault: string, opts: { iface?: boolean } = {}): Fixture {
-  const dir = mkdtempSync(join(tmpdir(), `tscni-conf-${fault || "good"}-`));
+  const dir = tempDir(fault || "good");
   const state = join(dir, "state");
   const binary = join(dir, fault || "good");
   const vars = [`FIXTURE_STATE=${state}`, `FIXTURE_FAULT=${fault}`, opts.iface ? "FIXTURE_IFACE=1" : ""].filter(Boolean).join(" ");
@@ -32,7 +43,7 @@ export const statusOf = (r: Report, id: string): string | undefined => r.checks.
 
 /** A config file from test/configs with its @DATADIR@ replaced by a fresh directory. */
 export function configFile(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `tscni-conf-${name}-`));
+  const dir = tempDir(name);
   const text = readFileSync(resolve(import.meta.dirname, "configs", `${name}.json`), "utf8").replaceAll("@DATADIR@", join(dir, "data"));
   const file = join(dir, `${name}.json`);
   writeFileSync(file, text);
