@@ -26,7 +26,8 @@ import { CniError, type DNS, ErrorCode, type NetConf, type Route } from "@tscni/
 import * as z from "zod/mini";
 
 function buildSchema() {
-  const range = z.strictObject({
+  // Loose here so DEL and GC still run for a config edited after ADD; ADD refuses unknown keys (rangeSetsOf).
+  const range = z.looseObject({
     subnet: z.string(),
     rangeStart: z.optional(z.string()),
     rangeEnd: z.optional(z.string()),
@@ -98,12 +99,30 @@ export function openStore(config: HostLocalConfig): DiskStore {
   return new DiskStore({ dataDir, network: config.name, scope });
 }
 
+const RANGE_KEYS = new Set(["subnet", "rangeStart", "rangeEnd", "gateway"]);
+
+/** A typo like `rangestart` would silently give a default; name it instead. */
+function refuseUnknownKeys(sets: readonly (readonly object[])[], path: string): void {
+  for (const [i, set] of sets.entries()) {
+    for (const [j, range] of set.entries()) {
+      const unknown = Object.keys(range).find((k) => !RANGE_KEYS.has(k));
+      if (unknown !== undefined) {
+        throw invalid(`${path}[${i}][${j}]`, `unknown key "${unknown}" (a range has subnet, rangeStart, rangeEnd, gateway)`, unknown);
+      }
+    }
+  }
+}
+
 /** The range sets in force: runtimeConfig.ipRanges (the capability) replaces the config's; else legacy + ranges. */
 export function rangeSetsOf(config: HostLocalConfig): RangeSet[] {
   const fromRuntime = config.runtimeConfig?.ipRanges;
-  if (fromRuntime && fromRuntime.length > 0) return parseRangeSets(fromRuntime, "runtimeConfig.ipRanges");
+  if (fromRuntime && fromRuntime.length > 0) {
+    refuseUnknownKeys(fromRuntime, "runtimeConfig.ipRanges");
+    return parseRangeSets(fromRuntime, "runtimeConfig.ipRanges");
+  }
   const { ipam } = config;
   const ranges: RangeInput[][] = ipam.ranges ?? [];
+  refuseUnknownKeys(ranges, "ipam.ranges");
   if (ipam.subnet === undefined) {
     if (ranges.length === 0) throw invalid("ipam.ranges", "no ranges: set ipam.ranges (or the legacy ipam.subnet)");
     return parseRangeSets(ranges, "ipam.ranges");

@@ -146,7 +146,7 @@ describe.skipIf(skip)("host-local refuses bad config with code 7 naming field an
     ["network address as rangeStart", { ranges: [[{ subnet: "169.254.30.0/24", rangeStart: "169.254.30.0" }]] }, "network address"],
     ["host bits", { ranges: [[{ subnet: "169.254.30.1/24" }]] }, "ipam.ranges[0][0].subnet: \"169.254.30.1/24\" has host bits set"],
     ["mixed families", { ranges: [[{ subnet: "169.254.30.0/24" }, { subnet: "fd00::/64" }]] }, "ipam.ranges[0][1].subnet: mixes IPv4 and IPv6"],
-    ["a typo in a range key", { ranges: [[{ subnet: "169.254.30.0/24", rangestart: "169.254.30.9" }]] }, "rangestart"],
+    ["a typo in a range key", { ranges: [[{ subnet: "169.254.30.0/24", rangestart: "169.254.30.9" }]] }, 'ipam.ranges[0][0]: unknown key "rangestart"'],
     ["no ranges", { ranges: undefined }, "ipam.ranges: no ranges"],
     ["a relative dataDir", { dataDir: "relative/dir" }, "ipam.dataDir: \"relative/dir\" is not an absolute path"],
     ["a bad route", { routes: [{ dst: "0.0.0.0" }] }, "ipam.routes[0].dst: \"0.0.0.0\" is not a CIDR"],
@@ -179,6 +179,18 @@ describe.skipIf(skip)("host-local refuses bad config with code 7 naming field an
     });
     expect(r.json).toMatchObject({ code: 7 });
     expect((r.json as { msg: string }).msg).toContain("cniVersion 0.2.0 results carry one IPv4 address");
+  });
+});
+
+describe.skipIf(skip)("host-local DEL of a config edited after ADD", () => {
+  it("still releases when the ranges no longer validate (DEL needs only name and dataDir)", async () => {
+    const dir = dataDir("edited");
+    await run({ command: "ADD", config: network({ dataDir: dir }), containerId: "c1" });
+    const edited = network({ dataDir: dir, ipam: { ranges: [[{ subnet: "169.254.30.1/24", rangestart: "x" }]] } });
+    expect((await run({ command: "ADD", config: edited, containerId: "c2" })).json).toMatchObject({ code: 7 });
+    const del = await run({ command: "DEL", config: edited, containerId: "c1" });
+    expect(del.exitCode, del.stdout).toBe(0);
+    expect(reservations(dir, "hlnet")).toEqual({});
   });
 });
 

@@ -24,7 +24,8 @@ import { CniError, type DNS, ErrorCode, type IPConfig, type NetConf, type Route 
 import * as z from "zod/mini";
 
 function buildSchema() {
-  const address = z.strictObject({ address: z.string(), gateway: z.optional(z.string()) });
+  // Loose here so DEL never fails on a config edited after ADD; ADD refuses unknown keys (fromConfig).
+  const address = z.looseObject({ address: z.string(), gateway: z.optional(z.string()) });
   const route = z.looseObject({
     dst: z.string(),
     gw: z.optional(z.string()),
@@ -79,6 +80,8 @@ function invalid(path: string, message: string, value?: string, code: number = E
 function fromConfig(config: StaticConfig): Entry[] {
   return (config.ipam.addresses ?? []).map((a, i) => {
     const path = `ipam.addresses[${i}]`;
+    const unknown = Object.keys(a).find((k) => k !== "address" && k !== "gateway");
+    if (unknown !== undefined) throw invalid(path, `unknown key "${unknown}" (an address has address, gateway)`, unknown);
     const prefix = parsePrefix(a.address);
     if (!prefix) throw invalid(`${path}.address`, `"${a.address}" is not an address with a prefix length`, a.address);
     let gateway: IpAddress | undefined;
