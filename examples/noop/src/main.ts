@@ -1,5 +1,5 @@
 import { ALL_VERSIONS } from "@tscni/version";
-import { pluginMain } from "@tscni/skel";
+import { lazySchema, pluginMain } from "@tscni/skel";
 import { noopConfigSchema } from "./config.js";
 import { add, check, del, gc, status } from "./handlers.js";
 
@@ -14,5 +14,5 @@ function supportedVersions(): readonly string[] {
 
 void pluginMain(
   { add, del, check, gc, status },
-  { versions: supportedVersions(), about: "CNI noop plugin (tscni example) v0.1.0", name: "noop", config: noopConfigSchema() },
+  { versions: supportedVersions(), about: "CNI noop plugin (tscni example) v0.1.0", name: "noop", config: lazySchema(noopConfigSchema) },
 );

@@ -2,6 +2,7 @@ export { dispatch } from "./dispatch.js";
 export type { DispatchIO } from "./dispatch.js";
 export { pluginMain } from "./plugin-main.js";
 export { definePlugin } from "./plugin.js";
+export { lazySchema } from "./lazy-schema.js";
 export type {
   AnyPlugin,
   ArgsOf,
