@@ -54,8 +54,16 @@ export interface ErrorSighting {
 /** A path that is never a namespace: used for CNI_NETNS when the run has no namespaces. */
 export const ABSENT_NETNS = "/run/netns/cni-conformance-absent";
 
+/** What the plugin's execs cost during the run. */
+export interface ExecStats {
+  execs: number;
+  totalMs: number;
+  slowest?: { command: string; ms: number };
+}
+
 export class Context {
   readonly results: CheckResult[] = [];
+  readonly stats: ExecStats = { execs: 0, totalMs: 0 };
   readonly errorSightings: ErrorSighting[] = [];
   private ids = 0;
 
@@ -104,7 +112,13 @@ export class Context {
       wrap: this.ns ? this.ns.wrap() : [],
       timeoutMs: this.opts.timeoutMs,
     };
-    return { inv, out: await execPlugin(inv) };
+    const out = await execPlugin(inv);
+    this.stats.execs++;
+    this.stats.totalMs += out.durationMs;
+    if (!out.timedOut && out.durationMs > (this.stats.slowest?.ms ?? -1)) {
+      this.stats.slowest = { command: call.command ?? "(no CNI_COMMAND)", ms: Math.round(out.durationMs) };
+    }
+    return { inv, out };
   }
 
   /** The shell commands that repeat a run; in --netns mode they first re-create the (deleted) namespaces it used. */

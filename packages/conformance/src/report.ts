@@ -12,6 +12,7 @@ export function formatText(r: Report): string {
   const lines = [
     `cni-conformance ${r.plugin}`,
     `claims ${r.claimedVersions.join(", ") || "(nothing)"}; tested ${r.testedVersions.join(", ") || "(nothing)"}${r.netns ? "; in throwaway namespaces" : ""}`,
+    `${r.stats.execs} execs, ${r.stats.totalMs} ms in the plugin${r.stats.slowest ? `; slowest ${r.stats.slowest.command} ${r.stats.slowest.ms} ms` : ""}`,
     "",
     `${"CHECK".padEnd(w0)}  ${"STATUS".padEnd(w1)}  MESSAGE`,
     ...rows.map(([id, st, msg]) => `${id!.padEnd(w0)}  ${st!.padEnd(w1)}  ${oneLine(msg!)}`),

@@ -5,7 +5,7 @@ import { checkLifecycle } from "./checks/lifecycle.js";
 import { type Plan, checkProtocol } from "./checks/protocol.js";
 import { checkChaining, checkGcStatus, checkResults } from "./checks/results.js";
 import { checkVersion } from "./checks/version.js";
-import { type CheckResult, Context, type ResolvedOptions } from "./context.js";
+import { type CheckResult, Context, type ExecStats, type ResolvedOptions } from "./context.js";
 import { NamespaceSet } from "./namespaces.js";
 import { KNOWN_VERSIONS, compareVersions, isKnownVersion } from "./versions.js";
 
@@ -36,6 +36,8 @@ export interface Report {
   /** Every namespace of the run was named `<prefix>-...` (all deleted at its end). */
   namespacePrefix?: string;
   checks: CheckResult[];
+  /** Plugin execs of the run; the slowest one that did not time out. */
+  stats: ExecStats;
   summary: { passed: number; failed: number; notApplicable: number };
 }
 
@@ -70,13 +72,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     await checkGcStatus(ctx, plan);
     await checkLifecycle(ctx, plan);
     checkErrorObjects(ctx);
-    return { ...report(opts, claimed, versions, ctx.results), ...(ns ? { namespacePrefix: ns.prefix } : {}) };
+    return { ...report(opts, claimed, versions, ctx), ...(ns ? { namespacePrefix: ns.prefix } : {}) };
   } finally {
     await ns?.removeAll();
   }
 }
 
-function report(opts: ResolvedOptions, claimed: string[], tested: string[], checks: CheckResult[]): Report {
+function report(opts: ResolvedOptions, claimed: string[], tested: string[], ctx: Context): Report {
+  const checks = ctx.results;
   const count = (s: CheckResult["status"]) => checks.filter((c) => c.status === s).length;
   return {
     plugin: opts.binary,
@@ -84,6 +87,7 @@ function report(opts: ResolvedOptions, claimed: string[], tested: string[], chec
     testedVersions: tested,
     netns: opts.netns,
     checks,
+    stats: { ...ctx.stats, totalMs: Math.round(ctx.stats.totalMs) },
     summary: { passed: count("pass"), failed: count("fail"), notApplicable: count("n/a") },
   };
 }

@@ -18,6 +18,7 @@ const sample: Report = {
     { id: "stdout.del", status: "fail", rule: "§2 <DEL> & 'more'", message: "printed \u0001 \"<log>\" & more", repro: "env -i CNI_COMMAND=DEL /x <<'CNI_EOF'\n{}\nCNI_EOF" },
     { id: "netns.add", status: "n/a", rule: "§2", message: "run with --netns" },
   ],
+  stats: { execs: 3, totalMs: 120, slowest: { command: "ADD", ms: 70 } },
   summary: { passed: 1, failed: 1, notApplicable: 1 },
 };
 
@@ -29,6 +30,7 @@ describe("reports", () => {
   test("the text report has the table, each failure with rule and command, and the summary last", () => {
     const text = formatText(sample);
     expect(text).toMatch(/^CHECK +STATUS +MESSAGE$/m);
+    expect(text).toContain("3 execs, 120 ms in the plugin; slowest ADD 70 ms");
     expect(text).toMatch(/^stdout\.del +FAIL +printed/m);
     expect(text).toMatch(/^netns\.add +N\/A +run with --netns$/m);
     expect(text).toContain("FAILURES\n\nstdout.del: printed");
