@@ -113,6 +113,8 @@ export class DiskStore implements ReservationStore {
   private readonly lockOptions: LockOptions | undefined;
   private lock: FileLock | undefined;
   private otherNetworkDirs: string[] | undefined;
+  /** The network directory as last read under the current lock; dropped by every change we make. */
+  private snapshot: Reservation[] | undefined;
 
   constructor(opts: DiskStoreOptions) {
     this.dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
@@ -139,9 +141,11 @@ export class DiskStore implements ReservationStore {
     this.ensureDirectories();
     this.lock = await lockFile(join(this.dir, "lock"), this.lockOptions);
     this.otherNetworkDirs = undefined;
+    this.snapshot = undefined;
     try {
       return await fn(this);
     } finally {
+      this.snapshot = undefined;
       this.lock.release();
       this.lock = undefined;
     }
@@ -224,6 +228,15 @@ export class DiskStore implements ReservationStore {
 
   reserve(ip: IpAddress, owner: Owner, rangeSetIndex: number): boolean {
     this.assertLocked();
+    try {
+      return this.reserveLocked(ip, owner, rangeSetIndex);
+    } finally {
+      // Whatever changed on disk, the next read must see it.
+      this.snapshot = undefined;
+    }
+  }
+
+  private reserveLocked(ip: IpAddress, owner: Owner, rangeSetIndex: number): boolean {
     const own = this.ownFileOwner(ip);
     if (own.owner) return false;
     if (this.scope === "dataDir" && !this.claim(ip, owner)) return false;
@@ -258,8 +271,18 @@ export class DiskStore implements ReservationStore {
     return content === undefined ? undefined : parseIp(content.trim());
   }
 
-  /** Every file of the network directory named by an address. */
+  /**
+   * Every file of the network directory named by an address. Under the lock
+   * nobody else changes the directory, so one read serves until we change it.
+   */
   reservations(): Reservation[] {
+    if (this.lock && this.snapshot) return this.snapshot;
+    const out = this.readReservations();
+    if (this.lock) this.snapshot = out;
+    return out;
+  }
+
+  private readReservations(): Reservation[] {
     const out: Reservation[] = [];
     let names: string[];
     try {
@@ -311,6 +334,15 @@ export class DiskStore implements ReservationStore {
   /** Releases one address if `owner` holds it. */
   release(ip: IpAddress, owner: Owner): boolean {
     this.assertLocked();
+    try {
+      return this.releaseLocked(ip, owner);
+    } finally {
+      // Whatever changed on disk, the next read must see it.
+      this.snapshot = undefined;
+    }
+  }
+
+  private releaseLocked(ip: IpAddress, owner: Owner): boolean {
     const own = this.ownFileOwner(ip);
     if (!own.exists || !sameOwner(own.owner, owner)) return false;
     unlinkIfPresent(this.ipPath(ip));
@@ -325,6 +357,15 @@ export class DiskStore implements ReservationStore {
    */
   releaseByOwner(owner: Owner): IpAddress[] {
     this.assertLocked();
+    try {
+      return this.releaseByOwnerLocked(owner);
+    } finally {
+      // Whatever changed on disk, the next read must see it.
+      this.snapshot = undefined;
+    }
+  }
+
+  private releaseByOwnerLocked(owner: Owner): IpAddress[] {
     const all = this.reservations();
     const exact = all.filter((r) => r.owner?.ifName !== undefined && sameOwner(r.owner, owner));
     const matched = exact.length ? exact : all.filter((r) => r.owner?.ifName === undefined && sameOwner(r.owner, owner));
@@ -365,6 +406,15 @@ export class DiskStore implements ReservationStore {
    */
   gc(valid: readonly Owner[]): { released: IpAddress[]; errors: string[] } {
     this.assertLocked();
+    try {
+      return this.gcLocked(valid);
+    } finally {
+      // Whatever changed on disk, the next read must see it.
+      this.snapshot = undefined;
+    }
+  }
+
+  private gcLocked(valid: readonly Owner[]): { released: IpAddress[]; errors: string[] } {
     const isValid = (owner: Owner | undefined) =>
       owner !== undefined &&
       valid.some((v) => v.containerId === owner.containerId && (owner.ifName === undefined || v.ifName === owner.ifName));
