@@ -1,7 +1,7 @@
-import { type Context, describeEnd, errorText, failureText, readError, succeeded } from "../context.js";
+import { type Call, type CheckResult, type Context, describeEnd, errorText, failureText, readError, succeeded } from "../context.js";
 import { RULES } from "../rules.js";
 import { KNOWN_VERSIONS, atLeast, supportsCheck, supportsGcStatus } from "../versions.js";
-import { judgeError, noteFailure, undoUnexpectedAdd } from "./expect.js";
+import { type ErrorExpectation, judgeError, noteFailure, undoUnexpectedAdd } from "./expect.js";
 import { syntheticPrevResult } from "./synthetic.js";
 
 export interface Plan {
@@ -13,17 +13,59 @@ export interface Plan {
 
 const newest = (vs: readonly string[]): string | undefined => vs[vs.length - 1];
 
-/** Environment, stdin, config, version-gating and unknown-verb checks: runs that must fail. */
+/** One check of this group: it runs alone (`serial`) or alongside others. */
+interface Task {
+  serial: boolean;
+  run: () => Promise<CheckResult>;
+}
+
+/** Runs a request that must fail, judges it, and undoes it if the plugin wrongly did the work. */
+function mustFail(ctx: Context, call: () => Promise<Call>, e: ErrorExpectation): () => Promise<CheckResult> {
+  return async () => {
+    const run = await ctx.exec(await call());
+    const result = judgeError(ctx, run, e);
+    await undoUnexpectedAdd(ctx, run);
+    return result;
+  };
+}
+
+/** How many of the independent must-fail execs run at once. */
+const PARALLEL = 4;
+
+/**
+ * Environment, stdin, config, version-gating and unknown-verb checks: runs that must fail.
+ * Each uses its own container ID (and namespace), so those whose only passing outcome is a
+ * specific error run in parallel: whatever a wrong plugin does concurrently, they fail either
+ * way. Checks where success is acceptable (n/a) or expected run alone afterwards, so a plugin's
+ * shared state (one IPAM address) cannot change their verdict.
+ */
 export async function checkProtocol(ctx: Context, plan: Plan): Promise<void> {
   const v = newest(plan.versions);
   if (v === undefined) {
     ctx.record({ id: "protocol", status: "n/a", rule: "§2", message: "no spec version to test with (no usable VERSION answer; pass --versions)" });
     return;
   }
-  const cfg = ctx.config(v);
+  const tasks = [...environmentTasks(ctx, plan, v), ...inputTasks(ctx, v), ...gatingTasks(ctx, plan)];
+  const results: CheckResult[] = new Array(tasks.length);
+  const parallel = tasks.map((t, i) => ({ t, i })).filter((x) => !x.t.serial);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < parallel.length) {
+        const { t, i } = parallel[next++] as { t: Task; i: number };
+        results[i] = await t.run();
+      }
+    }),
+  );
+  for (const [i, t] of tasks.entries()) if (t.serial) results[i] = await t.run();
+  for (const r of results) ctx.record(r);
+}
+
+function environmentTasks(ctx: Context, plan: Plan, v: string): Task[] {
+  const tasks: Task[] = [];
   const checkV = newest(plan.versions.filter(supportsCheck));
   const gcV = newest(plan.versions.filter(supportsGcStatus));
-
+  const cfg = ctx.config(v);
   // Each missing variable on its own, everything else valid.
   const required: Array<[verb: string, version: string | undefined, names: string[]]> = [
     ["ADD", v, ["CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME"]],
@@ -36,44 +78,47 @@ export async function checkProtocol(ctx: Context, plan: Plan): Promise<void> {
       const id = `env.missing.${verb}.${name}`;
       const rule = RULES.missing(verb, name);
       if (version === undefined) {
-        ctx.record({ id, status: "n/a", rule, message: `the plugin claims no version with ${verb}` });
+        tasks.push({ serial: true, run: async () => ({ id, status: "n/a", rule, message: `the plugin claims no version with ${verb}` }) });
         continue;
       }
       const stdin = verb === "CHECK" ? ctx.config(version, { prevResult: syntheticPrevResult(ctx, version) }) : ctx.config(version);
-      const run = await ctx.exec({
-        command: verb,
-        stdin: { kind: "text", text: stdin },
-        netns: await ctx.probeNetns(),
-        env: { [name]: undefined },
-      });
-      ctx.record(judgeError(ctx, run, { id, rule, codes: [4], mustName: name, expectedVersion: version }));
-      await undoUnexpectedAdd(ctx, run);
+      const call = async (): Promise<Call> => ({ command: verb, stdin: { kind: "text", text: stdin }, netns: await ctx.probeNetns(), env: { [name]: undefined } });
+      tasks.push({ serial: false, run: mustFail(ctx, call, { id, rule, codes: [4], mustName: name, expectedVersion: version }) });
     }
   }
 
-  {
-    const run = await ctx.exec({ command: undefined, stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns() });
-    if (succeeded(run.out) && run.out.stdout.trim() === "") {
-      ctx.record({ id: "env.missing-command", status: "pass", rule: RULES.noCommand, message: `exit 0, nothing on stdout${run.out.stderr.trim() ? `; stderr: ${run.out.stderr.trim().split("\n")[0]}` : ""}` });
-    } else {
-      ctx.record(judgeError(ctx, run, { id: "env.missing-command", rule: RULES.noCommand, codes: [4], mustName: "CNI_COMMAND", expectedVersion: v }));
-    }
-  }
+  tasks.push({
+    serial: true,
+    run: async () => {
+      const run = await ctx.exec({ command: undefined, stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns() });
+      if (succeeded(run.out) && run.out.stdout.trim() === "") {
+        const stderr = run.out.stderr.trim() ? `; stderr: ${run.out.stderr.trim().split("\n")[0]}` : "";
+        return { id: "env.missing-command", status: "pass", rule: RULES.noCommand, message: `exit 0, nothing on stdout${stderr}` };
+      }
+      return judgeError(ctx, run, { id: "env.missing-command", rule: RULES.noCommand, codes: [4], mustName: "CNI_COMMAND", expectedVersion: v });
+    },
+  });
 
-  await checkOptionalPath(ctx, "ADD", v);
-  await checkOptionalPath(ctx, "DEL", v);
-  if (gcV) await checkOptionalPath(ctx, "STATUS", gcV);
-  else ctx.record({ id: "env.optional.STATUS.CNI_PATH", status: "n/a", rule: RULES.optionalPath("STATUS"), message: "the plugin claims no version with STATUS" });
+  tasks.push({ serial: true, run: () => checkOptionalPath(ctx, "ADD", v) });
+  tasks.push({ serial: true, run: () => checkOptionalPath(ctx, "DEL", v) });
+  tasks.push({
+    serial: true,
+    run: async () =>
+      gcV
+        ? checkOptionalPath(ctx, "STATUS", gcV)
+        : { id: "env.optional.STATUS.CNI_PATH", status: "n/a", rule: RULES.optionalPath("STATUS"), message: "the plugin claims no version with STATUS" },
+  });
 
-  {
-    const run = await ctx.exec({ command: "DEL", stdin: { kind: "text", text: cfg } });
-    noteFailure(ctx, run, v);
-    ctx.record(
-      succeeded(run.out)
+  tasks.push({
+    serial: true,
+    run: async () => {
+      const run = await ctx.exec({ command: "DEL", stdin: { kind: "text", text: cfg } });
+      noteFailure(ctx, run, v);
+      return succeeded(run.out)
         ? { id: "del.without-netns", status: "pass", rule: RULES.delWithoutNetns, message: "DEL with CNI_NETNS unset succeeded" }
-        : { id: "del.without-netns", status: "fail", rule: RULES.delWithoutNetns, message: failureText(run.out), repro: ctx.repro(run) },
-    );
-  }
+        : { id: "del.without-netns", status: "fail", rule: RULES.delWithoutNetns, message: failureText(run.out), repro: ctx.repro(run) };
+    },
+  });
 
   const badIds: Array<[string, string]> = [
     ["leading-dash", "-leadingdash"],
@@ -81,17 +126,17 @@ export async function checkProtocol(ctx: Context, plan: Plan): Promise<void> {
     ["space", "a b"],
   ];
   for (const [tag, value] of badIds) {
-    const run = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns(), containerId: value });
-    ctx.record(
-      judgeError(ctx, run, {
+    const call = async (): Promise<Call> => ({ command: "ADD", stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns(), containerId: value });
+    tasks.push({
+      serial: true,
+      run: mustFail(ctx, call, {
         id: `env.container-id.${tag}`,
         rule: RULES.containerId,
         codes: [4],
         whenAccepted: { status: "n/a", reason: `container ID ${JSON.stringify(value)} accepted; the rule is the runtime's to keep` },
         expectedVersion: v,
       }),
-    );
-    await undoUnexpectedAdd(ctx, run);
+    });
   }
 
   const badIfnames: Array<[string, string]> = [
@@ -103,11 +148,14 @@ export async function checkProtocol(ctx: Context, plan: Plan): Promise<void> {
     ["space", "a b"],
   ];
   for (const [tag, value] of badIfnames) {
-    const run = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns(), env: { CNI_IFNAME: value } });
-    ctx.record(judgeError(ctx, run, { id: `env.ifname.${tag}`, rule: RULES.ifname, codes: [4], expectedVersion: v }));
-    await undoUnexpectedAdd(ctx, run);
+    const call = async (): Promise<Call> => ({ command: "ADD", stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns(), env: { CNI_IFNAME: value } });
+    tasks.push({ serial: false, run: mustFail(ctx, call, { id: `env.ifname.${tag}`, rule: RULES.ifname, codes: [4], expectedVersion: v }) });
   }
+  return tasks;
+}
 
+function inputTasks(ctx: Context, v: string): Task[] {
+  const tasks: Task[] = [];
   const badStdin: Array<[string, string, string, number[]]> = [
     ["stdin.not-json.ADD", "ADD", "{not json", [6]],
     ["stdin.not-json.DEL", "DEL", "{not json", [6]],
@@ -115,40 +163,31 @@ export async function checkProtocol(ctx: Context, plan: Plan): Promise<void> {
     ["stdin.not-object.ADD", "ADD", "[]", [6, 7]],
   ];
   for (const [id, verb, text, codes] of badStdin) {
-    const run = await ctx.exec({ command: verb, stdin: text === "" ? { kind: "empty" } : { kind: "text", text }, netns: await ctx.probeNetns() });
-    ctx.record(judgeError(ctx, run, { id, rule: id.startsWith("stdin.not-object") ? RULES.notObject : RULES.decode, codes }));
-    await undoUnexpectedAdd(ctx, run);
+    const call = async (): Promise<Call> => ({ command: verb, stdin: text === "" ? { kind: "empty" } : { kind: "text", text }, netns: await ctx.probeNetns() });
+    tasks.push({ serial: false, run: mustFail(ctx, call, { id, rule: id.startsWith("stdin.not-object") ? RULES.notObject : RULES.decode, codes }) });
   }
 
-  const { name: _dropped, ...withoutName } = JSON.parse(cfg) as Record<string, unknown>;
+  const { name: _dropped, ...withoutName } = JSON.parse(ctx.config(v)) as Record<string, unknown>;
   const badConfigs: Array<[string, string, string, number[], boolean]> = [
     ["config.missing-name", JSON.stringify(withoutName), RULES.missingName, [7], false],
     ["config.invalid-name", JSON.stringify({ ...withoutName, name: "bad name/with spaces" }), RULES.invalidName, [7], true],
     ["config.version-not-string", ctx.config(Number(v.split(".")[0]) + 0.5), RULES.versionType, [1, 6, 7], false],
   ];
   for (const [id, text, rule, codes, lenient] of badConfigs) {
-    const run = await ctx.exec({ command: "ADD", stdin: { kind: "text", text }, netns: await ctx.probeNetns() });
-    ctx.record(
-      judgeError(ctx, run, {
-        id,
-        rule,
-        codes,
-        ...(lenient ? { whenAccepted: { status: "n/a" as const, reason: "the name rule binds whoever writes the config" } } : {}),
-      }),
-    );
-    await undoUnexpectedAdd(ctx, run);
+    const call = async (): Promise<Call> => ({ command: "ADD", stdin: { kind: "text", text }, netns: await ctx.probeNetns() });
+    const expectation: ErrorExpectation = {
+      id,
+      rule,
+      codes,
+      ...(lenient ? { whenAccepted: { status: "n/a" as const, reason: "the name rule binds whoever writes the config" } } : {}),
+    };
+    tasks.push({ serial: lenient, run: mustFail(ctx, call, expectation) });
   }
-
-  await checkGating(ctx, plan);
-
-  {
-    const run = await ctx.exec({ command: "FROBNICATE", stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns() });
-    ctx.record(judgeError(ctx, run, { id: "verb.unknown", rule: RULES.unknownVerb, codes: [4], expectedVersion: v }));
-  }
+  return tasks;
 }
 
 /** CNI_PATH is optional except for GC, but a plugin that delegates (has `ipam`) needs it to find its delegate. */
-async function checkOptionalPath(ctx: Context, verb: string, version: string): Promise<void> {
+async function checkOptionalPath(ctx: Context, verb: string, version: string): Promise<CheckResult> {
   const id = `env.optional.${verb}.CNI_PATH`;
   const rule = RULES.optionalPath(verb);
   const run = await ctx.exec({
@@ -160,12 +199,10 @@ async function checkOptionalPath(ctx: Context, verb: string, version: string): P
   noteFailure(ctx, run, version);
   await undoUnexpectedAdd(ctx, run);
   if (succeeded(run.out)) {
-    ctx.record({ id, status: "pass", rule, message: `${verb} without CNI_PATH succeeded` });
-    return;
+    return { id, status: "pass", rule, message: `${verb} without CNI_PATH succeeded` };
   }
   if (run.out.timedOut || run.out.spawnError !== undefined || run.out.signal !== null) {
-    ctx.record({ id, status: "fail", rule, message: `${verb} without CNI_PATH: plugin ${describeEnd(run.out)}`, repro: ctx.repro(run) });
-    return;
+    return { id, status: "fail", rule, message: `${verb} without CNI_PATH: plugin ${describeEnd(run.out)}`, repro: ctx.repro(run) };
   }
   const read = readError(run.out);
   const text = read.ok ? errorText(read.error) : read.reason;
@@ -174,23 +211,23 @@ async function checkOptionalPath(ctx: Context, verb: string, version: string): P
   // An IPAM plugin run on its own finds its own type in `ipam`: nothing to delegate to.
   const delegates = typeof ipam?.type === "string" && ipam.type !== ctx.opts.config.type;
   if (namesPath && !delegates) {
-    ctx.record({ id, status: "fail", rule, message: `${verb} without CNI_PATH refused: ${text} (the config delegates to no other plugin, so there is nothing to look up)`, repro: ctx.repro(run) });
+    return { id, status: "fail", rule, message: `${verb} without CNI_PATH refused: ${text} (the config delegates to no other plugin, so there is nothing to look up)`, repro: ctx.repro(run) };
   } else if (namesPath) {
-    ctx.record({ id, status: "n/a", rule, message: `refused (${text}): the config delegates to an ipam plugin, which needs CNI_PATH` });
+    return { id, status: "n/a", rule, message: `refused (${text}): the config delegates to an ipam plugin, which needs CNI_PATH` };
   } else if (!ctx.ns && verb === "ADD") {
-    ctx.record({ id, status: "n/a", rule, message: `ADD failed for another reason (${text}); without --netns there is no namespace to add to` });
+    return { id, status: "n/a", rule, message: `ADD failed for another reason (${text}); without --netns there is no namespace to add to` };
   } else {
-    ctx.record({ id, status: "fail", rule, message: `${verb} without CNI_PATH failed: ${text}`, repro: ctx.repro(run) });
+    return { id, status: "fail", rule, message: `${verb} without CNI_PATH failed: ${text}`, repro: ctx.repro(run) };
   }
 }
 
-async function checkGating(ctx: Context, plan: Plan): Promise<void> {
+function gatingTasks(ctx: Context, plan: Plan): Task[] {
+  const tasks: Task[] = [];
   const unclaimed = KNOWN_VERSIONS.filter((k) => !plan.claimed.includes(k));
   const unsupported = newest(unclaimed) ?? "42.0.0";
   for (const verb of ["ADD", "DEL"]) {
-    const run = await ctx.exec({ command: verb, stdin: { kind: "text", text: ctx.config(unsupported) }, netns: await ctx.probeNetns() });
-    ctx.record(judgeError(ctx, run, { id: `gating.unsupported-version.${verb}`, rule: `${RULES.unsupportedVersion}: config ${unsupported}`, codes: [1] }));
-    await undoUnexpectedAdd(ctx, run);
+    const call = async (): Promise<Call> => ({ command: verb, stdin: { kind: "text", text: ctx.config(unsupported) }, netns: await ctx.probeNetns() });
+    tasks.push({ serial: false, run: mustFail(ctx, call, { id: `gating.unsupported-version.${verb}`, rule: `${RULES.unsupportedVersion}: config ${unsupported}`, codes: [1] }) });
   }
   const gates: Array<[string, string, string]> = [
     ["CHECK", "0.4.0", "gating.check-before-0.4.0"],
@@ -201,15 +238,15 @@ async function checkGating(ctx: Context, plan: Plan): Promise<void> {
     // The newest version the plugin claims below the gate, or the version just below it.
     const older = newest(plan.versions.filter((x) => !atLeast(x, since))) ?? (since === "0.4.0" ? "0.3.1" : "1.0.0");
     const stdin = ctx.config(older, verb === "CHECK" ? { prevResult: syntheticPrevResult(ctx, older) } : {});
-    const run = await ctx.exec({ command: verb, stdin: { kind: "text", text: stdin }, netns: await ctx.probeNetns() });
+    const call = async (): Promise<Call> => ({ command: verb, stdin: { kind: "text", text: stdin }, netns: await ctx.probeNetns() });
     const claimed = plan.claimed.includes(older) ? older : undefined;
-    ctx.record(
-      judgeError(ctx, run, {
-        id,
-        rule: `${RULES.gate(verb, since)}: config ${older}`,
-        codes: [1, 4],
-        ...(claimed ? { expectedVersion: claimed } : {}),
-      }),
-    );
+    tasks.push({
+      serial: false,
+      run: mustFail(ctx, call, { id, rule: `${RULES.gate(verb, since)}: config ${older}`, codes: [1, 4], ...(claimed ? { expectedVersion: claimed } : {}) }),
+    });
   }
+  const cfg = ctx.config(newest(plan.versions) as string);
+  const call = async (): Promise<Call> => ({ command: "FROBNICATE", stdin: { kind: "text", text: cfg }, netns: await ctx.probeNetns() });
+  tasks.push({ serial: false, run: mustFail(ctx, call, { id: "verb.unknown", rule: RULES.unknownVerb, codes: [4] }) });
+  return tasks;
 }
