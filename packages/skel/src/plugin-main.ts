@@ -6,7 +6,7 @@ import { fdStdin, redirectStdoutToStderr, writeFdSync } from "./process-io.js";
 import type { StandardSchemaV1 } from "@tscni/types";
 import { dispatch } from "./dispatch.js";
 import type { StdinSource } from "./stdin.js";
-import type { AnyPlugin, ArgsOf, CmdArgs, ConfigOf, PluginHandlers, PluginOptions, ResultInput, SupportedVersions } from "./plugin.js";
+import type { AnyPlugin, ArgsOf, CmdArgs, ConfigOf, Plugin, PluginHandlers, PluginOptions, ResultInput, SupportedVersions } from "./plugin.js";
 
 /** The parts of a process pluginMain uses; tests pass stand-ins. */
 export interface Host {
@@ -86,13 +86,21 @@ export function pluginMain(
   versionInfo?: SupportedVersions,
   about?: string,
 ): Promise<void>;
+/**
+ * One object, handlers and options together (`definePlugin({...})` or written
+ * inline): the `config` schema's output types `args.config` in every handler.
+ */
+export function pluginMain<
+  ConfigSchema extends StandardSchemaV1 | undefined = undefined,
+  ArgsSchema extends StandardSchemaV1 | undefined = undefined,
+>(plugin: Plugin<ConfigSchema, ArgsSchema>): Promise<void>;
 /** Handlers plus options; the `config` schema's output types `args.config` in every handler. */
 export function pluginMain<
   ConfigSchema extends StandardSchemaV1 | undefined = undefined,
   ArgsSchema extends StandardSchemaV1 | undefined = undefined,
 >(
   handlers: PluginHandlers<ConfigOf<ConfigSchema>, ArgsOf<ArgsSchema>>,
-  options?: PluginOptions<ConfigSchema, ArgsSchema>,
+  options: PluginOptions<ConfigSchema, ArgsSchema>,
 ): Promise<void>;
 export async function pluginMain(
   first: AnyPlugin | ((args: CmdArgs) => unknown),
