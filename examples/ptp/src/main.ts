@@ -1,4 +1,4 @@
-import { pluginMain } from "@tscni/skel";
+import { lazySchema, pluginMain } from "@tscni/skel";
 import { ALL_VERSIONS } from "@tscni/version";
 import { add } from "./add.js";
 import { check } from "./check.js";
@@ -8,5 +8,5 @@ import { gc, status } from "./status.js";
 
 void pluginMain(
   { add, del, check, gc, status },
-  { versions: ALL_VERSIONS, about: "CNI ptp plugin (tscni example) v0.1.0", name: "ptp", config: ptpConfigSchema() },
+  { versions: ALL_VERSIONS, about: "CNI ptp plugin (tscni example) v0.1.0", name: "ptp", config: lazySchema(ptpConfigSchema) },
 );
