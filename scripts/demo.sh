@@ -62,7 +62,7 @@ cni() {
 }
 ctr_path="/var/run/netns/$ctr"
 
-cni add lo "$ctr_path" >/dev/null
+cni -i lo add lo "$ctr_path" >/dev/null
 result="$(cni add demo "$ctr_path")"
 echo "$result"
 echo
@@ -75,7 +75,7 @@ cni check demo "$ctr_path"
 echo "check: ok"
 cni del demo "$ctr_path"
 cni del demo "$ctr_path"
-cni del lo "$ctr_path"
+cni -i lo del lo "$ctr_path"
 echo "del, del again: ok"
 left="$(ls "$work/ipam/demo" 2>/dev/null | grep -v -e '^lock$' -e '^last_reserved_ip' || true)"
 if [ -n "$left" ]; then

@@ -3,7 +3,7 @@ import type { Address, NetNs } from "@tscni/netns";
 import type { CmdArgs, ResultInput } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
 import type { Result } from "@tscni/types";
-import { LOOPBACK } from "./config.js";
+import { LOOPBACK, requireLoopbackName } from "./config.js";
 
 /** Brings lo up and reads its addresses back in the same `ip` process. */
 async function bringUp(ns: NetNs): Promise<Address[]> {
@@ -27,6 +27,7 @@ function loopbackResult(netns: string, addresses: Address[]): Omit<Result, "cniV
 }
 
 export async function add(args: CmdArgs): Promise<ResultInput> {
+  requireLoopbackName(args);
   const ns = await openNetns(args.netns);
   const addresses = await bringUp(ns);
   // Chained after another plugin, loopback passes the previous result through untouched.

@@ -26,7 +26,7 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   describe.each(VERSIONS)("cniVersion %s", (cniVersion) => {
     test("ADD brings lo up, CHECK passes, DEL sets it down, DEL again succeeds", async () => {
       const ctr = await createTestNetns("lo");
-      const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "eth0" };
+      const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "lo" };
       expect(loState(ctr.name).up).toBe(false);
 
       const added = await execPlugin({ ...base, command: "ADD", config: config(cniVersion) });
@@ -61,12 +61,12 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
     try {
       const cniPath = ws.pluginDir({ loopback: "ours" });
       ws.writeConflist("lo", { cniVersion, name: "lonet", plugins: [{ type: "loopback" }] });
-      const added = await cnitool(ws, "add", "lonet", cniPath);
+      const added = await cnitool(ws, "add", "lonet", cniPath, { CNI_IFNAME: "lo" });
       expect(added).toMatchObject({ exitCode: 0, stderr: "" });
       expect(added.json).toMatchObject({ cniVersion, interfaces: [{ name: "lo", sandbox: ws.ctr.path }] });
       expect(loState(ws.ctr.name).up).toBe(true);
-      if (supportsCheck(cniVersion)) expect(await cnitool(ws, "check", "lonet", cniPath)).toMatchObject({ exitCode: 0, stdout: "" });
-      for (let i = 0; i < 2; i++) expect(await cnitool(ws, "del", "lonet", cniPath)).toMatchObject({ exitCode: 0 });
+      if (supportsCheck(cniVersion)) expect(await cnitool(ws, "check", "lonet", cniPath, { CNI_IFNAME: "lo" })).toMatchObject({ exitCode: 0, stdout: "" });
+      for (let i = 0; i < 2; i++) expect(await cnitool(ws, "del", "lonet", cniPath, { CNI_IFNAME: "lo" })).toMatchObject({ exitCode: 0 });
       expect(loState(ws.ctr.name).up).toBe(false);
     } finally {
       await ws.cleanup();
@@ -75,7 +75,7 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
 
   test("CHECK fails when lo was set down after ADD", async () => {
     const ctr = await createTestNetns("lo");
-    const base = { binary, netns: ctr.path, containerId: "lo-test" };
+    const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "lo" };
     const added = await execPlugin({ ...base, command: "ADD", config: config("1.1.0") });
     execFileSync("ip", ["-n", ctr.name, "link", "set", "lo", "down"]);
     const checked = await execPlugin({ ...base, command: "CHECK", config: config("1.1.0", { prevResult: added.json }) });
@@ -95,7 +95,7 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   test("a namespace that is gone: ADD is code 3, DEL succeeds", async () => {
     const ctr = await createTestNetns("lo");
     await ctr.remove();
-    const added = await execPlugin({ binary, netns: ctr.path, command: "ADD", config: config("1.1.0") });
+    const added = await execPlugin({ binary, netns: ctr.path, ifName: "lo", command: "ADD", config: config("1.1.0") });
     expect(added.exitCode).toBe(1);
     expect(added.json).toMatchObject({ cniVersion: "1.1.0", code: 3, msg: `network namespace ${ctr.path} does not exist` });
     const deleted = await execPlugin({ binary, netns: ctr.path, command: "DEL", config: config("1.1.0") });
@@ -109,14 +109,26 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
 
   test("in process through skel's dispatcher (loopback touches only CNI_NETNS, so this is safe)", async () => {
     const ctr = await createTestNetns("lo");
-    const added = await runInProcess(runPlugin, loopbackPlugin, { command: "ADD", netns: ctr.path, config: config("1.1.0") });
+    const added = await runInProcess(runPlugin, loopbackPlugin, { command: "ADD", netns: ctr.path, ifName: "lo", config: config("1.1.0") });
     expect(added).toMatchObject({ exitCode: 0, stderr: "" });
     expect(added.json).toMatchObject({ interfaces: [{ name: "lo", sandbox: ctr.path }] });
     expect(loState(ctr.name).up).toBe(true);
-    const checked = await runInProcess(runPlugin, loopbackPlugin, { command: "CHECK", netns: ctr.path, config: config("1.1.0", { prevResult: added.json }) });
+    const checked = await runInProcess(runPlugin, loopbackPlugin, { command: "CHECK", netns: ctr.path, ifName: "lo", config: config("1.1.0", { prevResult: added.json }) });
     expect(checked).toMatchObject({ exitCode: 0, stdout: "" });
     expect((await runInProcess(runPlugin, loopbackPlugin, { command: "DEL", netns: ctr.path, config: config("1.1.0") })).exitCode).toBe(0);
     expect(loState(ctr.name).up).toBe(false);
+  });
+
+  test("standalone with CNI_IFNAME other than lo: ADD and CHECK fail with code 4 and touch nothing; DEL still succeeds", async () => {
+    const ctr = await createTestNetns("lo");
+    const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "eth0" };
+    const added = await execPlugin({ ...base, command: "ADD", config: config("1.1.0") });
+    expect(added.exitCode).toBe(1);
+    expect(added.json).toMatchObject({ cniVersion: "1.1.0", code: 4, msg: 'CNI_IFNAME is "eth0": loopback configures only "lo"' });
+    expect(loState(ctr.name).up).toBe(false);
+    const checked = await execPlugin({ ...base, command: "CHECK", config: config("1.1.0") });
+    expect(checked.json).toMatchObject({ code: 4 });
+    expect(await execPlugin({ ...base, command: "DEL", config: config("1.1.0") })).toMatchObject({ exitCode: 0, stdout: "" });
   });
 
   test("STATUS reports ready", async () => {
