@@ -37,6 +37,8 @@ export {
   routeSchema,
 } from "./schemas.js";
 export type { ResultShape } from "./schemas.js";
+export { validateNetConf, resultModelIssues } from "./checks.js";
+export type { NetConfValidation } from "./checks.js";
 export { formatIssues, formatPath, describeValue } from "./issues.js";
 export type { IssueLike } from "./issues.js";
 export { parseResult, convertResult, toCurrent, resultForVersion, ipFamily } from "./result.js";

@@ -18,6 +18,7 @@ import type {
 } from "./model.js";
 import { CURRENT_VERSION, SPEC_VERSIONS, isSpecVersion } from "./model.js";
 import { CniError, ErrorCode } from "./errors.js";
+import { resultModelIssues } from "./checks.js";
 import { formatIssues } from "./issues.js";
 import { resultSchemaFor, resultShapeOf } from "./schemas.js";
 
@@ -315,7 +316,10 @@ export function resultForVersion(result: Result, version: string): AnyResult {
         "handlers return the 1.1.0 model (interfaces, ips, routes, dns); convert an old result with toCurrent()",
       );
     }
-    model = validated(obj, CURRENT_VERSION);
+    // The plugin's own output, typed by its handler: checked without building the zod result schema.
+    const issues = resultModelIssues(obj);
+    if (issues.length) throw new CniError(ErrorCode.Internal, "plugin returned an invalid result", formatIssues(issues, obj));
+    model = modelFrom100(obj as Loose<Result>);
   } catch (e) {
     if (e instanceof CniError && e.code === ErrorCode.DecodingFailure) {
       throw new CniError(ErrorCode.Internal, "plugin returned an invalid result", e.details ?? e.msg, { cause: e });
