@@ -13,7 +13,7 @@
 // @tscni/bundle's API itself (esbuild, ~20 ms) to a private file and imports that:
 // the build goes through the same code as `cni-bundle`.
 import { build } from "esbuild";
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -72,7 +72,13 @@ export async function buildAll({ quiet = false, sea = false } = {}) {
   await mkdir(outDir, { recursive: true });
   // The repository's package.json says "type": "module"; without this, Node would
   // load the extensionless CommonJS bundles in dist/ as ESM.
-  await writeFile(join(root, "dist", "package.json"), '{ "type": "commonjs" }\n');
+  // Written once and by rename: a binary exec'd while another build runs must never read a truncated file.
+  const scopeFile = join(root, "dist", "package.json");
+  const scope = '{ "type": "commonjs" }\n';
+  if ((await readFile(scopeFile, "utf8").catch(() => "")) !== scope) {
+    await writeFile(`${scopeFile}.tmp-${process.pid}`, scope);
+    await rename(`${scopeFile}.tmp-${process.pid}`, scopeFile);
+  }
   const list = await targets();
   // One esbuild run for all script bundles (they share skel, types, zod); the SEA set alongside.
   const scripts = api.buildExecutables(
