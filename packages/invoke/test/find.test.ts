@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findInPath, splitCniPath } from "@tscni/invoke";
-import { CniError } from "@tscni/types";
 import { stubDir } from "./stubs.js";
+import { cniError } from "../../../test/support/cni-error.js";
 
 describe("findInPath", () => {
   let s: ReturnType<typeof stubDir>;
@@ -34,17 +34,9 @@ describe("findInPath", () => {
     expect(() => findInPath("", [s.dir])).toThrow("no plugin name provided");
     expect(() => findInPath("../../bin/sh", [s.dir])).toThrow("invalid plugin name: ../../bin/sh");
     expect(() => findInPath("..", [s.dir])).toThrow("invalid plugin name");
-    const e = (() => {
-      try {
-        findInPath("p", []);
-      } catch (err) {
-        return err as CniError;
-      }
-      return undefined;
-    })();
-    expect(e).toBeInstanceOf(CniError);
-    expect(e?.msg).toBe("no paths provided");
-    expect(e?.details).toContain("CNI_PATH");
+    const e = cniError(() => findInPath("p", []));
+    expect(e.msg).toBe("no paths provided");
+    expect(e.details).toContain("CNI_PATH");
   });
 
   it("names every searched directory when not found", () => {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { delegateAdd, delegateCheck, delegateDel } from "@tscni/invoke";
-import { CniError } from "@tscni/types";
 import { skipReason } from "../../../test/support/prereq.js";
+import { cniRejection } from "../../../test/support/cni-error.js";
 
 const skip = skipReason({ executables: ["/usr/lib/cni/host-local"] });
 
@@ -43,13 +43,7 @@ describe.skipIf(skip)(`delegating to Go host-local${skip ? ` (skipped: ${skip})`
 
   it("passes host-local's own error up with its code", async () => {
     const bad = { ...config(), ipam: { type: "host-local", ranges: [[{ subnet: "169.254.80.0/24", rangeStart: "10.0.0.1" }]], dataDir: join(dir, "ipam") } };
-    try {
-      await delegateAdd("host-local", bad, { env: env() });
-    } catch (e) {
-      expect(e).toBeInstanceOf(CniError);
-      expect((e as CniError).msg).toContain("10.0.0.1");
-      return;
-    }
-    throw new Error("expected host-local to refuse a rangeStart outside the subnet");
+    const e = await cniRejection(delegateAdd("host-local", bad, { env: env() }));
+    expect(e.msg).toContain("10.0.0.1");
   });
 });

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allocate, candidates, formatIp, parseIp, parseRangeSets, rangeSetSize } from "@tscni/ipam";
 import { MemoryStore } from "./memory-store.js";
+import { cniError } from "../../../test/support/cni-error.js";
 
 const owner = (n: number, ifName = "eth0") => ({ containerId: `c${n}`, ifName });
 const ip = (s: string) => parseIp(s) as NonNullable<ReturnType<typeof parseIp>>;
@@ -49,15 +50,9 @@ describe("allocate", () => {
     const store = new MemoryStore();
     const rangeSet = setOf({ subnet: "169.254.10.0/29" });
     for (let n = 0; n < 5; n++) allocate({ store, rangeSet, rangeSetIndex: 0, owner: owner(n) });
-    let error: unknown;
-    try {
-      allocate({ store, rangeSet, rangeSetIndex: 0, owner: owner(99) });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(CniError);
-    expect((error as CniError).code).toBe(11);
-    expect((error as CniError).msg).toBe("no free address in range set 0 (169.254.10.1-169.254.10.6)");
+    const error = cniError(() => allocate({ store, rangeSet, rangeSetIndex: 0, owner: owner(99) }));
+    expect(error.code).toBe(11);
+    expect(error.msg).toBe("no free address in range set 0 (169.254.10.1-169.254.10.6)");
   });
 
   it("reserves a requested address, and refuses one outside the set, the gateway, or one held by another", () => {
@@ -65,14 +60,8 @@ describe("allocate", () => {
     const rangeSet = setOf({ subnet: "169.254.10.0/24" });
     const got = allocate({ store, rangeSet, rangeSetIndex: 0, owner: owner(1), requested: ip("169.254.10.77") });
     expect(formatIp(got.address)).toBe("169.254.10.77");
-    const fail = (requested: string, n = 2) => {
-      try {
-        allocate({ store, rangeSet, rangeSetIndex: 0, owner: owner(n), requested: ip(requested), requestedFrom: "runtimeConfig.ips" });
-      } catch (e) {
-        return e as CniError;
-      }
-      throw new Error("expected failure");
-    };
+    const fail = (requested: string, n = 2) =>
+      cniError(() => allocate({ store, rangeSet, rangeSetIndex: 0, owner: owner(n), requested: ip(requested), requestedFrom: "runtimeConfig.ips" }));
     expect(fail("169.254.11.1")).toMatchObject({ code: 7, msg: "runtimeConfig.ips: 169.254.11.1 is not in range set 0 (169.254.10.1-169.254.10.254)" });
     expect(fail("169.254.10.1")).toMatchObject({ code: 7 });
     expect(fail("169.254.10.1").msg).toContain("is the gateway");

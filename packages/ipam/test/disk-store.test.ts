@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CniError } from "@tscni/types";
+import { cniRejection } from "../../../test/support/cni-error.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CLAIMS_DIR, DiskStore, allocate, formatIp, lockFile, parseIp, parseRangeSets } from "@tscni/ipam";
 
@@ -157,10 +157,9 @@ describe("lockFile", () => {
   it("excludes a second holder until released, and times out with code 11", async () => {
     const path = join(dataDir, "lock");
     const first = await lockFile(path);
-    const error = await lockFile(path, { timeoutMs: 200 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CniError);
+    const error = await cniRejection(lockFile(path, { timeoutMs: 200 }));
     expect(error).toMatchObject({ code: 11 });
-    expect((error as CniError).msg).toContain(path);
+    expect(error.msg).toContain(path);
     const waiting = lockFile(path, { timeoutMs: 10_000 });
     setTimeout(() => first.release(), 100);
     const second = await waiting;
@@ -168,9 +167,9 @@ describe("lockFile", () => {
   });
 
   it("fails with code 5 naming the file when it cannot be opened", async () => {
-    const error = await lockFile(join(dataDir, "missing-dir", "lock")).catch((e: unknown) => e);
+    const error = await cniRejection(lockFile(join(dataDir, "missing-dir", "lock")));
     expect(error).toMatchObject({ code: 5 });
-    expect((error as CniError).msg).toContain("missing-dir");
+    expect(error.msg).toContain("missing-dir");
   });
 
   it("refuses to be used outside withLock", () => {

@@ -1,16 +1,6 @@
-import { CniError } from "@tscni/types";
 import { describe, expect, it } from "vitest";
 import { formatIp, formatRange, parseRange, parseRangeSets, rangeSetSize } from "@tscni/ipam";
-
-function failure(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CniError) return e;
-    throw e;
-  }
-  throw new Error("expected a CniError");
-}
+import { cniError } from "../../../test/support/cni-error.js";
 
 describe("parseRange", () => {
   it("fills in Go's defaults: gateway and start after the network address, end before broadcast", () => {
@@ -48,7 +38,7 @@ describe("parseRange", () => {
     [{ subnet: "169.254.10.0/24", rangeStart: "169.254.10.9", rangeEnd: "169.254.10.8" }, "p.rangeEnd", "before rangeStart"],
     [{ subnet: "169.254.10.0/24", rangeStart: "169.254.10.1", rangeEnd: "169.254.10.1" }, "p", "only the gateway"],
   ])("%j: code 7 naming %s", (input, field, text) => {
-    const e = failure(() => parseRange(input, "p"));
+    const e = cniError(() => parseRange(input, "p"));
     expect(e.code).toBe(7);
     expect(e.msg.startsWith(`${field}: `)).toBe(true);
     expect(e.msg).toContain(text);
@@ -78,7 +68,7 @@ describe("parseRangeSets", () => {
     [[[{ subnet: "169.254.10.0/24" }], [{ subnet: "169.254.0.0/16" }]], "ipam.ranges[1][0]", "overlaps ipam.ranges[0][0]"],
     [[[{ subnet: "169.254.10.0/24" }], [{ subnet: "169.254.10.0/24", rangeStart: "169.254.10.200" }]], "ipam.ranges[1][0]", "169.254.10.200-169.254.10.254"],
   ])("%j: code 7 naming %s", (input, field, text) => {
-    const e = failure(() => parseRangeSets(input, "ipam.ranges"));
+    const e = cniError(() => parseRangeSets(input, "ipam.ranges"));
     expect(e.code).toBe(7);
     expect(e.msg.startsWith(`${field}: `) || e.msg.startsWith(`${field}[`)).toBe(true);
     expect(e.msg).toContain(text);

@@ -4,16 +4,7 @@ import * as zc from "zod";
 import * as zm from "zod/mini";
 import { CniError, parseCniArgs } from "@tscni/types";
 import type { StandardSchemaV1 } from "@tscni/types";
-
-function cniError(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    return e as CniError;
-  }
-  throw new Error("expected a CniError, nothing was thrown");
-}
+import { cniError } from "../../../test/support/cni-error.js";
 
 const K8S = "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=abc123";
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  CniError,
   convertResult,
   parseResult,
   resultForVersion,
@@ -10,16 +9,7 @@ import {
 } from "@tscni/types";
 import type { AnyResult, Result } from "@tscni/types";
 import { LEGACY, V04, V1, VERSIONS, richAs, richResult } from "./fixtures.js";
-
-function cniError(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    return e as CniError;
-  }
-  throw new Error("expected a CniError, nothing was thrown");
-}
+import { cniError } from "../../../test/support/cni-error.js";
 
 describe.each(VERSIONS)("a %s result", (version) => {
   it("parses in its own shape and comes back unchanged", () => {

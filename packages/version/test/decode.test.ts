@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { CniError, SPEC_VERSIONS } from "@tscni/types";
+import { SPEC_VERSIONS } from "@tscni/types";
 import { decodeConfigVersion, decodePluginInfo, pluginSupports, versionAnswer, versionsStartingFrom } from "@tscni/version";
-
-function cniError(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    return e as CniError;
-  }
-  throw new Error("expected a CniError, nothing was thrown");
-}
+import { cniError } from "../../../test/support/cni-error.js";
 
 describe("decodeConfigVersion", () => {
   it.each(SPEC_VERSIONS)("returns %s as written", (v) => {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CniError, SPEC_VERSIONS } from "@tscni/types";
+import { SPEC_VERSIONS } from "@tscni/types";
 import { MIN_VERSION_FOR, checkVerbAllowed, compareVersions, pluginSupports, reconcile, versionsStartingFrom } from "@tscni/version";
-
-function cniError(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    return e as CniError;
-  }
-  throw new Error("expected a CniError, nothing was thrown");
-}
+import { cniError } from "../../../test/support/cni-error.js";
 
 const ALL = versionsStartingFrom("0.1.0");
 

@@ -10,16 +10,7 @@ import {
   versionAtLeast,
   versionsStartingFrom,
 } from "@tscni/version";
-
-function cniError(fn: () => unknown): CniError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    return e as CniError;
-  }
-  throw new Error("expected a CniError, nothing was thrown");
-}
+import { cniError } from "../../../test/support/cni-error.js";
 
 describe("parseVersion", () => {
   it.each([
