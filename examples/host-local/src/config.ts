@@ -16,6 +16,7 @@ import {
   checkRoutes,
   formatIp,
   formatRangeSet,
+  ipamConfigShapes,
   parseRangeSets,
   rangeFor,
   readResolvConf,
@@ -33,21 +34,7 @@ function buildSchema() {
     rangeEnd: z.optional(z.string()),
     gateway: z.optional(z.string()),
   });
-  const route = z.looseObject({
-    dst: z.string(),
-    gw: z.optional(z.string()),
-    mtu: z.optional(z.int()),
-    advmss: z.optional(z.int()),
-    priority: z.optional(z.int()),
-    table: z.optional(z.int()),
-    scope: z.optional(z.int()),
-  });
-  const dns = z.looseObject({
-    nameservers: z.optional(z.array(z.string())),
-    domain: z.optional(z.string()),
-    search: z.optional(z.array(z.string())),
-    options: z.optional(z.array(z.string())),
-  });
+  const { route, dns, args } = ipamConfigShapes();
   return z.looseObject({
     ipam: z.looseObject({
       type: z.optional(z.string()),
@@ -75,7 +62,7 @@ function buildSchema() {
         ipRanges: z.optional(z.array(z.array(range))),
       }),
     ),
-    args: z.optional(z.looseObject({ cni: z.optional(z.looseObject({ ips: z.optional(z.array(z.string())) })) })),
+    args: z.optional(args),
   });
 }
 

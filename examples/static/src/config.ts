@@ -14,6 +14,7 @@ import {
   checkRoutes,
   formatIp,
   formatPrefix,
+  ipamConfigShapes,
   parseIp,
   parsePrefix,
   prefixContains,
@@ -26,21 +27,7 @@ import * as z from "zod/mini";
 function buildSchema() {
   // Loose here so DEL never fails on a config edited after ADD; ADD refuses unknown keys (fromConfig).
   const address = z.looseObject({ address: z.string(), gateway: z.optional(z.string()) });
-  const route = z.looseObject({
-    dst: z.string(),
-    gw: z.optional(z.string()),
-    mtu: z.optional(z.int()),
-    advmss: z.optional(z.int()),
-    priority: z.optional(z.int()),
-    table: z.optional(z.int()),
-    scope: z.optional(z.int()),
-  });
-  const dns = z.looseObject({
-    nameservers: z.optional(z.array(z.string())),
-    domain: z.optional(z.string()),
-    search: z.optional(z.array(z.string())),
-    options: z.optional(z.array(z.string())),
-  });
+  const { route, dns, args } = ipamConfigShapes();
   return z.looseObject({
     ipam: z.looseObject({
       type: z.optional(z.string()),
@@ -49,7 +36,7 @@ function buildSchema() {
       dns: z.optional(dns),
     }),
     runtimeConfig: z.optional(z.looseObject({ ips: z.optional(z.array(z.string())) })),
-    args: z.optional(z.looseObject({ cni: z.optional(z.looseObject({ ips: z.optional(z.array(z.string())) })) })),
+    args: z.optional(args),
   });
 }
 

@@ -2,9 +2,11 @@
  * The parts every IPAM plugin's config shares beyond ranges: routes, DNS and
  * the addresses a runtime asks for (CONVENTIONS.md: the `ips` capability,
  * `args.cni.ips`, `IP=` in CNI_ARGS). Shapes are checked by the plugin's zod
- * schema first; these check what a schema cannot say, and name the field.
+ * schema first (built from the pieces below); the checks then say what a
+ * schema cannot, and name the field.
  */
 import { CniError, type DNS, ErrorCode, type Route } from "@tscni/types";
+import * as z from "zod/mini";
 import { type IpAddress, type IpPrefix, formatIp, parseIp, parsePrefix } from "./ip.js";
 
 function invalid(path: string, message: string, value?: string, code: number = ErrorCode.InvalidNetworkConfig): CniError {
@@ -14,6 +16,38 @@ function invalid(path: string, message: string, value?: string, code: number = E
 /** A route as a config writes it (a schema's output: optional fields may be present as undefined). */
 export type RouteInput = { [K in keyof Route]?: Route[K] | undefined } & { dst: string };
 export type DnsInput = { [K in keyof DNS]?: DNS[K] | undefined };
+
+function buildShapes() {
+  // Loose: a plugin's DEL must still run for a config edited after ADD.
+  return {
+    route: z.looseObject({
+      dst: z.string(),
+      gw: z.optional(z.string()),
+      mtu: z.optional(z.int()),
+      advmss: z.optional(z.int()),
+      priority: z.optional(z.int()),
+      table: z.optional(z.int()),
+      scope: z.optional(z.int()),
+    }),
+    dns: z.looseObject({
+      nameservers: z.optional(z.array(z.string())),
+      domain: z.optional(z.string()),
+      search: z.optional(z.array(z.string())),
+      options: z.optional(z.array(z.string())),
+    }),
+    args: z.looseObject({ cni: z.optional(z.looseObject({ ips: z.optional(z.array(z.string())) })) }),
+  };
+}
+
+let shapes: ReturnType<typeof buildShapes> | undefined;
+/**
+ * The zod/mini shapes of `ipam.routes[i]`, `ipam.dns` and the config's `args`
+ * key (`args.cni.ips`), for a plugin's own config schema. Built on first call,
+ * from inside the plugin's schema builder, so nothing is built at import.
+ */
+export function ipamConfigShapes(): ReturnType<typeof buildShapes> {
+  return (shapes ??= buildShapes());
+}
 
 function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

@@ -33,4 +33,4 @@ export type { DiskStoreOptions, ReservationScope } from "./disk-store.js";
 export { CLAIMS_DIR, DEFAULT_DATA_DIR, DiskStore, formatOwner, parseOwner } from "./disk-store.js";
 export { parseResolvConf, readResolvConf } from "./resolv-conf.js";
 export type { DnsInput, RequestedAddress, RequestOptions, RequestSources, RouteInput } from "./config-parts.js";
-export { checkDns, checkRoutes, describeRequest, requestedAddresses } from "./config-parts.js";
+export { checkDns, checkRoutes, describeRequest, ipamConfigShapes, requestedAddresses } from "./config-parts.js";
