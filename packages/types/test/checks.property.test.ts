@@ -125,3 +125,12 @@ describe("resultModelIssues", () => {
     );
   });
 });
+
+describe("validateNetConf on objects a JSON parser never makes", () => {
+  it("keeps a key that is present with undefined, as zod does", () => {
+    const conf = { name: "n", type: "t", dns: undefined, args: undefined };
+    const ours = validateNetConf(conf).value!;
+    expect(Object.keys(ours)).toEqual(Object.keys(netConfSchema().parse(conf)));
+    expect(ours).toEqual({ cniVersion: "0.1.0", name: "n", type: "t", dns: undefined, args: undefined });
+  });
+});
