@@ -1,5 +1,5 @@
 import { delegateDel } from "@tscni/invoke";
-import { openNetnsForDel } from "@tscni/netns";
+import { deleteLinkForDel } from "@tscni/netns";
 import type { BridgeArgs } from "./add.js";
 
 /**
@@ -10,13 +10,9 @@ import type { BridgeArgs } from "./add.js";
 export async function del(args: BridgeArgs): Promise<void> {
   // Only what DEL needs is read: a config ADD refused must still be deletable.
   const ipamType = args.config.ipam?.type || undefined;
-  let linkError: unknown;
   try {
-    const container = await openNetnsForDel(args.netns, { onSkip: (why) => args.log.debug(`no link to delete: ${why}`) });
-    await container?.deleteLink(args.ifName);
-  } catch (e) {
-    linkError = e;
+    await deleteLinkForDel(args.netns, args.ifName, { onSkip: (why) => args.log.debug(`no link to delete: ${why}`) });
+  } finally {
+    if (ipamType !== undefined) await delegateDel(ipamType, args.stdin);
   }
-  if (ipamType !== undefined) await delegateDel(ipamType, args.stdin);
-  if (linkError !== undefined) throw linkError;
 }

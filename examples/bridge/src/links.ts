@@ -1,28 +1,12 @@
 /** iproute2 lines for each side: the container end and the bridge port with the gateway addresses. */
-import { addrAdd, addrDel, linkSetLines, routeAdd } from "@tscni/netns";
+import { addrAdd, addrDel, linkSetLines, routeAdd, routeSpecOf } from "@tscni/netns";
 import type { Address, Words } from "@tscni/netns";
 import type { IPConfig, Route } from "@tscni/types";
 
 export function containerLines(o: { ifName: string; ips: IPConfig[]; routes: Route[]; dad: boolean }): Words[] {
   const lines: Words[] = [...linkSetLines(o.ifName, { up: true })];
   for (const ip of o.ips) lines.push(addrAdd({ dev: o.ifName, cidr: ip.address, noDad: !o.dad }));
-  for (const r of o.routes) {
-    lines.push(
-      routeAdd(
-        {
-          dst: r.dst,
-          dev: o.ifName,
-          ...(r.gw !== undefined && { gw: r.gw }),
-          ...(r.mtu !== undefined && { mtu: r.mtu }),
-          ...(r.advmss !== undefined && { advmss: r.advmss }),
-          ...(r.priority !== undefined && { priority: r.priority }),
-          ...(r.table !== undefined && { table: r.table }),
-          ...(r.scope !== undefined && { scope: r.scope }),
-        },
-        true,
-      ),
-    );
-  }
+  for (const r of o.routes) lines.push(routeAdd({ ...routeSpecOf(r), dev: o.ifName }, true));
   return lines;
 }
 

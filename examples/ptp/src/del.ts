@@ -1,5 +1,5 @@
 import { delegateDel } from "@tscni/invoke";
-import { openNetnsForDel } from "@tscni/netns";
+import { deleteLinkForDel } from "@tscni/netns";
 import type { PtpArgs } from "./add.js";
 
 /**
@@ -9,13 +9,9 @@ import type { PtpArgs } from "./add.js";
  * or an interface already deleted is success.
  */
 export async function del(args: PtpArgs): Promise<void> {
-  let linkError: unknown;
   try {
-    const container = await openNetnsForDel(args.netns, { onSkip: (why) => args.log.debug(`no link to delete: ${why}`) });
-    await container?.deleteLink(args.ifName);
-  } catch (e) {
-    linkError = e;
+    await deleteLinkForDel(args.netns, args.ifName, { onSkip: (why) => args.log.debug(`no link to delete: ${why}`) });
+  } finally {
+    await delegateDel(args.config.ipam.type, args.stdin);
   }
-  await delegateDel(args.config.ipam.type, args.stdin);
-  if (linkError !== undefined) throw linkError;
 }

@@ -3,7 +3,7 @@
  * routes everything via the gateway (no subnet on the link), the host end
  * holds the gateway as a /32 (/128) and a host route back to the container.
  */
-import { addrAdd, canonicalNetwork, familyOf, linkSetLines, routeAdd } from "@tscni/netns";
+import { addrAdd, canonicalNetwork, familyOf, linkSetLines, routeAdd, routeSpecOf } from "@tscni/netns";
 import type { Words } from "@tscni/netns";
 import type { IPConfig, Route } from "@tscni/types";
 import { CniError, ErrorCode } from "@tscni/types";
@@ -42,21 +42,7 @@ export function containerLines(o: { ifName: string; ips: IPConfig[]; routes: Rou
   }
   for (const r of o.routes) {
     const gw = r.gw ?? gateways.get(familyOf(r.dst));
-    lines.push(
-      routeAdd(
-        {
-          dst: r.dst,
-          dev: o.ifName,
-          ...(gw !== undefined && { gw }),
-          ...(r.mtu !== undefined && { mtu: r.mtu }),
-          ...(r.advmss !== undefined && { advmss: r.advmss }),
-          ...(r.priority !== undefined && { priority: r.priority }),
-          ...(r.table !== undefined && { table: r.table }),
-          ...(r.scope !== undefined && { scope: r.scope }),
-        },
-        true,
-      ),
-    );
+    lines.push(routeAdd({ ...routeSpecOf(r), dev: o.ifName, ...(gw !== undefined && { gw }) }, true));
   }
   return lines;
 }

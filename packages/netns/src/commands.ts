@@ -4,7 +4,7 @@
  * a batch line can never be re-split into something else.
  */
 import { isIP } from "node:net";
-import { CniError, ErrorCode } from "@tscni/types";
+import { CniError, ErrorCode, type Route } from "@tscni/types";
 import { assertBatchToken, assertIfName, assertMac, assertMtu, assertNetnsPath } from "./names.js";
 
 export type Words = string[];
@@ -148,6 +148,22 @@ export interface RouteSpec {
   table?: number;
   /** 0 global, 253 link, 254 host. */
   scope?: number;
+}
+
+/**
+ * A result's route (the 1.1.0 model) as a RouteSpec: only the model's fields,
+ * so a key some IPAM plugin added (a `src`, say) never reaches ip.
+ */
+export function routeSpecOf(r: Route): RouteSpec {
+  return {
+    dst: r.dst,
+    ...(r.gw !== undefined && { gw: r.gw }),
+    ...(r.mtu !== undefined && { mtu: r.mtu }),
+    ...(r.advmss !== undefined && { advmss: r.advmss }),
+    ...(r.priority !== undefined && { priority: r.priority }),
+    ...(r.table !== undefined && { table: r.table }),
+    ...(r.scope !== undefined && { scope: r.scope }),
+  };
 }
 
 function routeWords(verb: "add" | "replace" | "del", r: RouteSpec): Words {

@@ -1,4 +1,4 @@
-export { netns, openNetns, openNetnsForDel, netnsState, randomMac, NetNs } from "./namespace.js";
+export { deleteLinkForDel, netns, openNetns, openNetnsForDel, netnsState, randomMac, NetNs } from "./namespace.js";
 export type { NetnsOptions, NetnsState, VethPair, VethPairOptions } from "./namespace.js";
 export { NetnsError, isNetnsError, kindFromStderr } from "./errors.js";
 export type { NetnsErrorKind } from "./errors.js";
@@ -6,7 +6,7 @@ export { spawnRunner, findTool } from "./exec.js";
 export type { Runner, RunOptions, RunResult } from "./exec.js";
 export { parseLinks, parseRoutes } from "./ip-json.js";
 export type { Address, Family, Link, RouteEntry } from "./ip-json.js";
-export { assertCidr, assertIp, addrAdd, addrDel, bridgeAdd, linkDel, linkSet, linkSetLines, routeAdd, routeDel, vethAdd } from "./commands.js";
+export { assertCidr, assertIp, addrAdd, addrDel, bridgeAdd, linkDel, linkSet, linkSetLines, routeAdd, routeDel, routeSpecOf, vethAdd } from "./commands.js";
 export type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, VethEnd, Words } from "./commands.js";
 export { assertIfName, assertMac, ifNameProblem, sysctlPath } from "./names.js";
 export { UndoStack } from "./undo.js";

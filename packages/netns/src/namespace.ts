@@ -67,6 +67,16 @@ export async function openNetnsForDel(path: string, options: NetnsOptions & { on
   return undefined;
 }
 
+/**
+ * DEL's link step: deletes `dev` inside CNI_NETNS when both still exist. A
+ * namespace that is gone (`onSkip` hears why) or a link already deleted is
+ * success, so a repeated DEL succeeds too.
+ */
+export async function deleteLinkForDel(path: string, dev: string, options: NetnsOptions & { onSkip?: (why: string) => void } = {}): Promise<void> {
+  const ns = await openNetnsForDel(path, options);
+  await ns?.deleteLink(dev);
+}
+
 /** A handle without checks; `netns()` with no path is the namespace this process runs in (the host side). */
 export function netns(path?: string, options: NetnsOptions = {}): NetNs {
   return new NetNs(path === undefined ? undefined : assertNetnsPath(path), options);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { CniError } from "@tscni/types";
-import { assertIfName, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, spawnRunner, sysctlPath } from "@tscni/netns";
+import { assertIfName, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, routeAdd, routeSpecOf, spawnRunner, sysctlPath } from "@tscni/netns";
 import type { Runner } from "@tscni/netns";
 
 describe("names", () => {
@@ -148,6 +148,15 @@ describe("command lines", () => {
     expect(isNetnsError(err, "exists")).toBe(true);
     expect((err as NetnsError).msg).toBe("ip addr add 169.254.1.2/24 dev eth0 failed in netns /run/netns/x");
     expect((err as NetnsError).details).toBe("RTNETLINK answers: File exists");
+  });
+
+  test("a result's route becomes a RouteSpec of the model's fields only", () => {
+    const full = { dst: "169.254.9.0/24", gw: "169.254.1.1", mtu: 1300, advmss: 1200, priority: 7, table: 100, scope: 0 };
+    expect(routeSpecOf(full)).toEqual(full);
+    expect(routeSpecOf({ dst: "0.0.0.0/0" })).toEqual({ dst: "0.0.0.0/0" });
+    const withExtra = { dst: "169.254.9.0/24", src: "169.254.1.9", note: "from some IPAM" };
+    expect(routeSpecOf(withExtra)).toEqual({ dst: "169.254.9.0/24" });
+    expect(routeAdd({ ...routeSpecOf(withExtra), dev: "eth0" }, true)).toEqual(["route", "replace", "169.254.9.0/24", "dev", "eth0"]);
   });
 
   test("deleting what is gone is success", async () => {

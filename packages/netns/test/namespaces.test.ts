@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { isNetnsError, netns, netnsState, openNetns, openNetnsForDel } from "@tscni/netns";
+import { deleteLinkForDel, isNetnsError, netns, netnsState, openNetns, openNetnsForDel } from "@tscni/netns";
 import { createTestNetns, liveTestNetns, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
 
 const skip = requireNetns();
@@ -34,6 +34,18 @@ describe.skipIf(skip)(`iproute2 backend in real namespaces${skip ? ` (skipped: $
     expect(await openNetnsForDel("/run/netns/tscni-never-made", { onSkip })).toBeUndefined();
     expect(await openNetnsForDel("/etc/hostname", { onSkip })).toBeUndefined();
     expect(why).toEqual(["CNI_NETNS is empty", "network namespace /run/netns/tscni-never-made no longer exists", "/etc/hostname is no longer a network namespace"]);
+  });
+
+  test("deleteLinkForDel: the link goes; a link or namespace already gone is success", async () => {
+    const { ns, path } = await createTestNetns("nsl");
+    await ns.batch([["link", "add", "tscni-dl0", "type", "bridge"]]);
+    expect((await ns.links()).map((l) => l.name)).toContain("tscni-dl0");
+    await deleteLinkForDel(path, "tscni-dl0");
+    expect((await ns.links()).map((l) => l.name)).not.toContain("tscni-dl0");
+    await expect(deleteLinkForDel(path, "tscni-dl0")).resolves.toBeUndefined();
+    const why: string[] = [];
+    await deleteLinkForDel("/run/netns/tscni-never-made", "eth0", { onSkip: (w) => why.push(w) });
+    expect(why).toEqual(["network namespace /run/netns/tscni-never-made no longer exists"]);
   });
 
   test("a command in a namespace that is gone fails with kind netns-missing", async () => {
