@@ -115,7 +115,7 @@ export function writeFdSync(fd: number, text: string): void {
 
 /**
  * A file descriptor (fd 0) as a StdinSource. A full read (every verb but
- * VERSION) is a plain blocking read. VERSION passes a signal because it may
+ * VERSION) is a plain blocking read. VERSION passes options (a signal) because it may
  * stop waiting: a file or an already finished pipe is read at once, and only
  * a stdin still open for writing is read as a stream, which can be abandoned.
  */
@@ -125,7 +125,8 @@ export function fdStdin(
   stream: () => Readable = () => process.stdin,
 ): (options?: { signal?: AbortSignal }) => Promise<Buffer> {
   return async (options) => {
-    if (!options?.signal) return readFdSync(fd) ?? readStream(stream());
+    // Read `options.signal` only on the way to a stream: the caller may build it on demand.
+    if (!options) return readFdSync(fd) ?? readStream(stream());
     let isFile: boolean;
     try {
       isFile = fstatSync(fd).isFile();

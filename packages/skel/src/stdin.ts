@@ -26,19 +26,23 @@ export async function readAll(source: StdinSource): Promise<string> {
 /** Never fails and never waits longer than `waitMs`: "" when stdin is absent, slow or broken. */
 export async function readOptional(source: StdinSource, waitMs = VERSION_STDIN_WAIT_MS): Promise<string> {
   if (typeof source !== "function") return decode(source);
-  const controller = new AbortController();
+  // Built only if the source asks for the signal: loading Node's AbortController cost VERSION ~0.5 ms, and a
+  // stdin that is already complete (the usual case) is read without one.
+  let controller: AbortController | undefined;
+  const options = {
+    get signal(): AbortSignal {
+      return (controller ??= new AbortController()).signal;
+    },
+  };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(""), waitMs);
     timer.unref?.();
   });
   try {
-    return await Promise.race([
-      source({ signal: controller.signal }).then(decode, () => ""),
-      timeout,
-    ]);
+    return await Promise.race([source(options).then(decode, () => ""), timeout]);
   } finally {
     clearTimeout(timer);
-    controller.abort();
+    controller?.abort();
   }
 }
