@@ -5,22 +5,14 @@
  */
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync, statSync, unlinkSync, mkdirSync } from "node:fs";
+import { readFileSync, statSync, unlinkSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 import { allocateAndRelease, doubleAllocations } from "./load.js";
-import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDir } from "./support.js";
+import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDirs } from "./support.js";
 
-const dirs: string[] = [];
-function dataDir(tag: string): string {
-  const d = tempDataDir(tag);
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dataDir = tempDataDirs();
 
 // A /28: 13 addresses besides the gateway for 16 workers, so the range runs full and ADDs contend.
 const SMALL = { ranges: [[{ subnet: "169.254.40.0/28" }]] };

@@ -1,18 +1,10 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
-import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDir } from "./support.js";
+import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDirs } from "./support.js";
 
-const dirs: string[] = [];
-function dataDir(tag: string): string {
-  const d = tempDataDir(tag);
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dataDir = tempDataDirs();
 
 const skip = skipReason({ executables: [OURS] });
 

@@ -4,21 +4,12 @@
  * reservations, releases them, checks them, and neither hands out an address
  * the other holds, also when both run at once.
  */
-import { rmSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 import { allocateAndRelease, doubleAllocations } from "./load.js";
-import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDir } from "./support.js";
+import { GO, OURS, addressesOf, claims, network, reservations, run, tempDataDirs } from "./support.js";
 
-const dirs: string[] = [];
-function dataDir(tag: string): string {
-  const d = tempDataDir(tag);
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const dataDir = tempDataDirs();
 
 const RANGES = { ranges: [[{ subnet: "169.254.50.0/24" }], [{ subnet: "fd00:50::/120" }]] };
 

@@ -1,15 +1,28 @@
 /** Shared by host-local's tests: exec our bundle or Go's like a runtime, and read the store. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll } from "vitest";
 import { execPlugin } from "@tscni/netns/testkit";
 import type { PluginRun } from "@tscni/netns/testkit";
 
 export const OURS = resolve(import.meta.dirname, "../../../dist/bin/host-local");
 export const GO = "/usr/lib/cni/host-local";
 
-export function tempDataDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `tscni-hl-${tag}-`));
+/**
+ * A maker of temporary data directories for one test file; every directory it
+ * made is removed after the file's tests, passed or failed. Call at top level.
+ */
+export function tempDataDirs(): (tag: string) => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return (tag) => {
+    const d = mkdtempSync(join(tmpdir(), `tscni-hl-${tag}-`));
+    made.push(d);
+    return d;
+  };
 }
 
 export interface Call {
