@@ -176,7 +176,9 @@ const NETCONF_KEYS = [
   "cni.dev/attachments",
 ] as const;
 
-export type NetConfValidation = { readonly value: NetConf; readonly issues?: undefined } | { readonly issues: readonly IssueLike[] };
+export type NetConfValidation =
+  | { readonly value: NetConf; readonly issues?: undefined }
+  | { readonly value?: undefined; readonly issues: readonly IssueLike[] };
 
 /**
  * The standard fields of a plugin's network configuration, as
