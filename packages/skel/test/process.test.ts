@@ -4,14 +4,10 @@
  * a timer printing after the answer, a leaked handle, exit statuses, fd 0).
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fixtureBinary } from "./fixture-binary.js";
 
-const work = mkdtempSync(join(tmpdir(), "tscni-skel-process-"));
-const binary = join(work, "positional");
+const binary = fixtureBinary("positional-plugin.ts", "positional", "process");
 const ENV = ["CNI_CONTAINERID=c1", "CNI_NETNS=/var/run/netns/tscni-skel-nonexistent", "CNI_IFNAME=eth0"];
 const CONFIG = JSON.stringify({ cniVersion: "1.0.0", name: "n", type: "positional" });
 
@@ -23,20 +19,6 @@ function run(vars: string[], input?: string) {
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
-
-beforeAll(async () => {
-  await build({
-    entryPoints: [join(import.meta.dirname, "fixtures", "positional-plugin.ts")],
-    outfile: binary,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    conditions: ["source"],
-    logLevel: "error",
-  });
-  chmodSync(binary, 0o755);
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("pluginMain(add, del, versionInfo, about) in a process", () => {
   it("prints one result; console.log and stdout writes, even after the answer, go to stderr", () => {

@@ -4,28 +4,10 @@
  * the runtime leaves it open, written or not, without ever hanging.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fixtureBinary } from "./fixture-binary.js";
 
-const work = mkdtempSync(join(tmpdir(), "tscni-skel-version-stdin-"));
-const binary = join(work, "positional");
-
-beforeAll(async () => {
-  await build({
-    entryPoints: [join(import.meta.dirname, "fixtures", "positional-plugin.ts")],
-    outfile: binary,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    conditions: ["source"],
-    logLevel: "error",
-  });
-  chmodSync(binary, 0o755);
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const binary = fixtureBinary("positional-plugin.ts", "positional", "version-stdin");
 
 /** Execs VERSION, writes `input` (if any), and closes stdin only if `close`, or after the process exited. */
 function version(input: string | undefined, close: boolean): Promise<{ code: number | null; stdout: string }> {
