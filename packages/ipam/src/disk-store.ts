@@ -77,6 +77,16 @@ function readOrUndefined(path: string): string | undefined {
   }
 }
 
+/** The names in a directory; none when it does not exist (no network, no claims yet). */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+}
+
 function unlinkIfPresent(path: string): void {
   try {
     unlinkSync(path);
@@ -284,14 +294,7 @@ export class DiskStore implements ReservationStore {
 
   private readReservations(): Reservation[] {
     const out: Reservation[] = [];
-    let names: string[];
-    try {
-      names = readdirSync(this.dir);
-    } catch (e) {
-      if (isMissing(e)) return out;
-      throw e;
-    }
-    for (const name of names) {
+    for (const name of namesIn(this.dir)) {
       const ip = parseIp(name);
       if (!ip) continue;
       const content = readOrUndefined(join(this.dir, name));
@@ -303,11 +306,7 @@ export class DiskStore implements ReservationStore {
   heldAddresses(): ReadonlySet<string> {
     const held = new Set<string>();
     const add = (dir: string) => {
-      try {
-        for (const name of readdirSync(dir)) held.add(name);
-      } catch (e) {
-        if (!isMissing(e)) throw e;
-      }
+      for (const name of namesIn(dir)) held.add(name);
     };
     add(this.dir);
     if (this.scope === "dataDir") {
@@ -383,14 +382,7 @@ export class DiskStore implements ReservationStore {
   private ownClaims(): { ip: IpAddress; claim: Claim }[] {
     if (this.scope !== "dataDir") return [];
     const out: { ip: IpAddress; claim: Claim }[] = [];
-    let names: string[];
-    try {
-      names = readdirSync(this.claimsDir);
-    } catch (e) {
-      if (isMissing(e)) return out;
-      throw e;
-    }
-    for (const name of names) {
+    for (const name of namesIn(this.claimsDir)) {
       const ip = parseIp(name);
       const content = ip && readOrUndefined(join(this.claimsDir, name));
       const claim = content === undefined ? undefined : parseClaim(content);
@@ -450,15 +442,8 @@ export class DiskStore implements ReservationStore {
    */
   private sweepTemporaryClaims(): void {
     if (this.scope !== "dataDir") return;
-    let names: string[];
-    try {
-      names = readdirSync(this.claimsDir);
-    } catch (e) {
-      if (isMissing(e)) return;
-      throw e;
-    }
     const cutoff = Date.now() - 60_000;
-    for (const name of names) {
+    for (const name of namesIn(this.claimsDir)) {
       const writer = /^\.tmp-(\d+)-\d+$/.exec(name)?.[1];
       if (writer === undefined) continue;
       const st = statOrUndefined(join(this.claimsDir, name));
