@@ -1,17 +1,10 @@
 import { delegateGC, delegateStatus } from "@tscni/invoke";
-import { findTool } from "@tscni/netns";
-import { CniError, ErrorCode } from "@tscni/types";
+import { assertToolsInstalled } from "@tscni/netns";
 import type { BridgeArgs } from "./add.js";
 
 /** Ready when iproute2 and nsenter are installed and the IPAM plugin (if any) says it is ready. */
 export async function status(args: BridgeArgs): Promise<void> {
-  for (const tool of ["ip", "nsenter"]) {
-    try {
-      findTool(tool);
-    } catch (e) {
-      throw new CniError(ErrorCode.PluginNotAvailable, `${tool} is not installed`, (e as CniError).details ?? "", { cause: e });
-    }
-  }
+  assertToolsInstalled();
   if (args.config.ipam?.type) await delegateStatus(args.config.ipam.type, args.stdin);
 }
 

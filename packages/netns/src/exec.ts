@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { CniError, ErrorCode } from "@tscni/types";
 import { NetnsError } from "./errors.js";
 
 export interface RunResult {
@@ -45,6 +46,21 @@ export function findTool(name: string): string {
     `${name} not found`,
     `searched PATH and ${SYSTEM_DIRS.join(":")}; install ${name === "nsenter" ? "util-linux" : "iproute2"}`,
   );
+}
+
+/**
+ * STATUS for a plugin built on this package: every tool it runs (by default
+ * iproute2's ip and nsenter) must be installed, else code 50 (plugin not
+ * available) naming the tool, with where it was looked for and what to install.
+ */
+export function assertToolsInstalled(tools: readonly string[] = ["ip", "nsenter"]): void {
+  for (const tool of tools) {
+    try {
+      findTool(tool);
+    } catch (e) {
+      throw new CniError(ErrorCode.PluginNotAvailable, `${tool} is not installed`, (e as CniError).details ?? "", { cause: e });
+    }
+  }
 }
 
 /** LC_ALL=C: errors are classified by iproute2's English messages. */

@@ -2,7 +2,7 @@ export { deleteLinkForDel, netns, openNetns, openNetnsForDel, netnsState, random
 export type { NetnsOptions, NetnsState, VethPair, VethPairOptions } from "./namespace.js";
 export { NetnsError, isNetnsError, kindFromStderr } from "./errors.js";
 export type { NetnsErrorKind } from "./errors.js";
-export { spawnRunner, findTool } from "./exec.js";
+export { assertToolsInstalled, spawnRunner, findTool } from "./exec.js";
 export type { Runner, RunOptions, RunResult } from "./exec.js";
 export { parseLinks, parseRoutes } from "./ip-json.js";
 export type { Address, Family, Link, RouteEntry } from "./ip-json.js";

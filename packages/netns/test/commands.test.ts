@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { CniError } from "@tscni/types";
-import { assertIfName, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, routeAdd, routeSpecOf, spawnRunner, sysctlPath } from "@tscni/netns";
+import { assertIfName, assertToolsInstalled, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, routeAdd, routeSpecOf, spawnRunner, sysctlPath } from "@tscni/netns";
 import type { Runner } from "@tscni/netns";
+import { cniError } from "../../../test/support/cni-error.js";
 
 describe("names", () => {
   test.each([
@@ -90,6 +91,15 @@ describe("the process runner", () => {
     })();
     expect(isNetnsError(err, "tool-missing")).toBe(true);
     expect((err as NetnsError).details).toContain("install iproute2");
+  });
+
+  test("STATUS's tool check: code 50 naming the missing tool; installed tools pass", () => {
+    expect(() => assertToolsInstalled()).not.toThrow();
+    const err = cniError(() => assertToolsInstalled(["ip", "tscni-no-such-tool"]));
+    expect(err.code).toBe(50);
+    expect(err.msg).toBe("tscni-no-such-tool is not installed");
+    expect(err.details).toContain("install iproute2");
+    expect(isNetnsError(err.cause, "tool-missing")).toBe(true);
   });
 
   test("stdout, stderr and a non-zero status come back, not thrown", async () => {
