@@ -5,11 +5,11 @@
  * result cache and IPAM store. Used by the ptp, bridge and interop suites.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { createTestNetns } from "@tscni/netns/testkit";
+import { createTestNetns, removeAllTestNetns } from "@tscni/netns/testkit";
 import type { TestNetns } from "@tscni/netns/testkit";
 
 const run = promisify(execFile);
@@ -62,6 +62,31 @@ export async function workspace(prefix: string): Promise<Workspace> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The workspaces of one test file: `create()` makes one; `removeAll()`, an
+ * afterEach, removes every one made so far and any test namespace left over.
+ */
+export function workspacePool(prefix: string): { create(): Promise<Workspace>; removeAll(): Promise<void> } {
+  const made: Workspace[] = [];
+  return {
+    async create() {
+      const ws = await workspace(prefix);
+      made.push(ws);
+      return ws;
+    },
+    async removeAll() {
+      for (const ws of made.splice(0)) await ws.cleanup();
+      await removeAllTestNetns();
+    },
+  };
+}
+
+/** The addresses host-local holds for a network in the workspace's IPAM store (one file each). */
+export function leases(ws: Workspace, network: string): string[] {
+  const dir = join(ws.ipamData, network);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f !== "lock" && !f.startsWith("last_reserved_ip")) : [];
 }
 
 export interface ToolRun {

@@ -3,14 +3,14 @@
  * spec up to 1.0.0) and driven by Debian's Go libcni (1.1.2): the same
  * namespaces, configs and IPAM stores, in both directions.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { createTestNetns, execPlugin, removeAllTestNetns } from "@tscni/netns/testkit";
+import { createTestNetns, execPlugin } from "@tscni/netns/testkit";
 import { skipReason } from "../support/prereq.js";
 import { buildGoDriver, runDriver } from "../../packages/libcni/test/go-driver.js";
-import { cnitool, distBin, goPlugins, ping, supportsCheck, workspace } from "./harness.js";
+import { cnitool, distBin, goPlugins, leases, ping, supportsCheck, workspacePool } from "./harness.js";
 import type { Workspace } from "./harness.js";
 
 const skip = skipReason({
@@ -19,18 +19,7 @@ const skip = skipReason({
   executables: ["/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/ptp", "/usr/lib/cni/tuning"],
 });
 const GO_VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0"] as const;
-const workspaces: Workspace[] = [];
-
-async function setup(): Promise<Workspace> {
-  const ws = await workspace("io");
-  workspaces.push(ws);
-  return ws;
-}
-
-function leases(ws: Workspace, network: string): string[] {
-  const dir = join(ws.ipamData, network);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f !== "lock" && !f.startsWith("last_reserved_ip")) : [];
-}
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("io");
 
 const hostLocal = (ws: Workspace, subnet: string) => ({ type: "host-local", dataDir: ws.ipamData, ranges: [[{ subnet }]] });
 
@@ -59,10 +48,7 @@ async function lifecycle(ws: Workspace, net: string, cniPath: string, cniVersion
 }
 
 describe.skipIf(skip)(`mixed chains with Debian's Go plugins${skip ? ` (skipped: ${skip})` : ""}`, () => {
-  afterEach(async () => {
-    for (const ws of workspaces.splice(0)) await ws.cleanup();
-    await removeAllTestNetns();
-  });
+  afterEach(removeWorkspaces);
 
   describe.each(GO_VERSIONS)("cniVersion %s", (cniVersion) => {
     test("our bridge delegating to Go host-local", async () => {
@@ -151,10 +137,7 @@ describe.skipIf(skip)(`our plugins in a list driven by Debian's Go libcni${skip 
     driver = buildGoDriver(buildDir);
   });
   afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
-  afterEach(async () => {
-    for (const ws of workspaces.splice(0)) await ws.cleanup();
-    await removeAllTestNetns();
-  });
+  afterEach(removeWorkspaces);
 
   test.each(["bridge", "ptp"] as const)("%s + host-local + loopback, all ours: add, check, del, del", async (main) => {
     const ws = await setup();

@@ -1,20 +1,13 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createTestNetns, execPlugin, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
+import { createTestNetns, execPlugin, requireNetns } from "@tscni/netns/testkit";
 import type { TestNetns } from "@tscni/netns/testkit";
-import { cnitool, distBin, PLUGIN_VERSIONS, ping, supportsCheck, workspace } from "../../../test/plugins/harness.js";
+import { cnitool, distBin, leases, PLUGIN_VERSIONS, ping, supportsCheck, workspacePool } from "../../../test/plugins/harness.js";
 import type { Workspace } from "../../../test/plugins/harness.js";
 
 const skip = requireNetns();
-const workspaces: Workspace[] = [];
-
-async function setup(): Promise<Workspace> {
-  const ws = await workspace("br");
-  workspaces.push(ws);
-  return ws;
-}
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("br");
 
 function bridgeConf(ws: Workspace, extra: object = {}, ipamExtra: object = {}) {
   return {
@@ -27,18 +20,10 @@ function bridgeConf(ws: Workspace, extra: object = {}, ipamExtra: object = {}) {
   };
 }
 
-function leases(ws: Workspace, network: string): string[] {
-  const dir = join(ws.ipamData, network);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f !== "lock" && !f.startsWith("last_reserved_ip")) : [];
-}
-
 type AddResult = { cniVersion: string; interfaces: { name: string; mac?: string; sandbox?: string }[]; ips?: { address: string; gateway?: string; interface?: number }[]; routes?: { dst: string; gw?: string }[] };
 
 describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () => {
-  afterEach(async () => {
-    for (const ws of workspaces.splice(0)) await ws.cleanup();
-    await removeAllTestNetns();
-  });
+  afterEach(removeWorkspaces);
 
   describe.each(PLUGIN_VERSIONS)("cniVersion %s through cnitool, host-local IPAM", (cniVersion) => {
     test("ADD, CHECK, DEL, DEL again: bridge, port, gateway, container interface, addresses, routes, ping", async () => {

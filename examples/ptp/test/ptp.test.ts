@@ -1,18 +1,12 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { execPlugin, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
-import { cnitool, distBin, PLUGIN_VERSIONS, ping, supportsCheck, workspace } from "../../../test/plugins/harness.js";
+import { execPlugin, requireNetns } from "@tscni/netns/testkit";
+import { cnitool, distBin, leases, PLUGIN_VERSIONS, ping, supportsCheck, workspacePool } from "../../../test/plugins/harness.js";
 import type { Workspace } from "../../../test/plugins/harness.js";
 
 const skip = requireNetns();
-const workspaces: Workspace[] = [];
-
-async function setup(): Promise<Workspace> {
-  const ws = await workspace("ptp");
-  workspaces.push(ws);
-  return ws;
-}
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("ptp");
 
 function ptpConf(ws: Workspace, extra: object = {}) {
   return {
@@ -28,17 +22,8 @@ function ptpConf(ws: Workspace, extra: object = {}) {
   };
 }
 
-/** Leases the IPAM store holds for the network (one file per address, as host-local keeps them). */
-function leases(ws: Workspace, network: string): string[] {
-  const dir = join(ws.ipamData, network);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f !== "lock" && !f.startsWith("last_reserved_ip")) : [];
-}
-
 describe.skipIf(skip)(`ptp plugin${skip ? ` (skipped: ${skip})` : ""}`, () => {
-  afterEach(async () => {
-    for (const ws of workspaces.splice(0)) await ws.cleanup();
-    await removeAllTestNetns();
-  });
+  afterEach(removeWorkspaces);
 
   describe.each(PLUGIN_VERSIONS)("cniVersion %s through cnitool, host-local IPAM", (cniVersion) => {
     test("ADD, CHECK, DEL, DEL again: interface, addresses, routes, host routes, ping to the gateway", async () => {
