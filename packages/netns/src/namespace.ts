@@ -300,13 +300,7 @@ export class NetNs {
 
   /** Deletes a link; one that is already gone is success (returns false). A veth takes its peer with it. */
   async deleteLink(dev: string): Promise<boolean> {
-    try {
-      await this.ip(cmd.linkDel(dev));
-      return true;
-    } catch (e) {
-      if (isNetnsError(e, "not-found")) return false;
-      throw e;
-    }
+    return this.#deleteIfPresent(cmd.linkDel(dev));
   }
 
   // ------------------------------------------------------------- addresses and routes
@@ -317,13 +311,7 @@ export class NetNs {
 
   /** An address that is already gone is success (returns false). */
   async deleteAddress(a: AddressSpec): Promise<boolean> {
-    try {
-      await this.ip(cmd.addrDel(a));
-      return true;
-    } catch (e) {
-      if (isNetnsError(e, "not-found")) return false;
-      throw e;
-    }
+    return this.#deleteIfPresent(cmd.addrDel(a));
   }
 
   async addRoute(r: RouteSpec, options: { replace?: boolean } = {}): Promise<void> {
@@ -332,8 +320,13 @@ export class NetNs {
 
   /** A route that is already gone is success (returns false). */
   async deleteRoute(r: RouteSpec): Promise<boolean> {
+    return this.#deleteIfPresent(cmd.routeDel(r));
+  }
+
+  /** Runs a delete; what it deletes being gone already is success (false), so DEL stays idempotent. */
+  async #deleteIfPresent(words: Words): Promise<boolean> {
     try {
-      await this.ip(cmd.routeDel(r));
+      await this.ip(words);
       return true;
     } catch (e) {
       if (isNetnsError(e, "not-found")) return false;
