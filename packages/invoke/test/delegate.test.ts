@@ -2,20 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { delegateAdd, delegateDel, delegateGC, delegateStatus, delegateCheck, getVersionInfo } from "@tscni/invoke";
-import { CniError } from "@tscni/types";
 import { cleanEnv, stubDir } from "./stubs.js";
 import { skipReason } from "../../../test/support/prereq.js";
+import { cniRejection } from "../../../test/support/cni-error.js";
 
 const noGoPlugins = skipReason({ executables: ["/usr/lib/cni/loopback"] });
-
-async function failure(p: Promise<unknown>): Promise<CniError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CniError;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("delegation", () => {
   let s: ReturnType<typeof stubDir>;
@@ -54,19 +45,19 @@ exit 0`);
 
   it("fails with code 4 naming CNI_PATH when it is missing", async () => {
     const { CNI_PATH: _, ...env } = pluginEnv(s.dir);
-    const e = await failure(delegateAdd("host-local", {}, { env }));
+    const e = await cniRejection(delegateAdd("host-local", {}, { env }));
     expect(e.code).toBe(4);
     expect(e.msg).toBe('cannot delegate ADD to plugin "host-local": CNI_PATH is not set');
   });
 
   it("names the delegate and the path when the delegate is not found", async () => {
-    const e = await failure(delegateDel("nope", {}, { env: pluginEnv(s.dir) }));
+    const e = await cniRejection(delegateDel("nope", {}, { env: pluginEnv(s.dir) }));
     expect(e.msg).toBe(`failed to find plugin "nope" in path [/nonexistent ${s.dir}]`);
   });
 
   it("passes the delegate's own error code up unchanged", async () => {
     s.stub("ipam", `echo '{"code":11,"msg":"address pool exhausted, retry"}'; exit 1`);
-    const e = await failure(delegateAdd("ipam", { cniVersion: "1.0.0", name: "n", type: "x" }, { env: pluginEnv(s.dir) }));
+    const e = await cniRejection(delegateAdd("ipam", { cniVersion: "1.0.0", name: "n", type: "x" }, { env: pluginEnv(s.dir) }));
     expect([e.code, e.msg]).toEqual([11, "address pool exhausted, retry"]);
   });
 });
@@ -95,7 +86,7 @@ describe("getVersionInfo", () => {
 
   it("passes any other failure up", async () => {
     const p = s.stub("broken", `echo '{"code":999,"msg":"boom"}'; exit 1`);
-    const e = await failure(getVersionInfo(p, { env: cleanEnv }));
+    const e = await cniRejection(getVersionInfo(p, { env: cleanEnv }));
     expect(e.msg).toBe("boom");
   });
 

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { confFiles, loadNetworkConfList, parseConfList } from "@tscni/libcni";
-import { failure, Sandbox } from "./helpers.js";
+import { Sandbox } from "./helpers.js";
+import { cniRejection } from "../../../test/support/cni-error.js";
 
 describe("parseConfList", () => {
   it("keeps the raw bytes and re-serialises each plugin with sorted keys", () => {
@@ -58,7 +59,7 @@ describe("loading from a directory", () => {
   it("fails the whole search on a broken file, naming it", async () => {
     s.conf("10-broken.conflist", "{not json");
     s.conf("20-net.conflist", { name: "net", plugins: [{ type: "x" }] });
-    const e = await failure(loadNetworkConfList(s.confDir, "net"));
+    const e = await cniRejection(loadNetworkConfList(s.confDir, "net"));
     expect(e.message).toContain(join(s.confDir, "10-broken.conflist"));
   });
 
@@ -75,7 +76,7 @@ describe("loading from a directory", () => {
 
   it("builds a list from drop-ins alone, and fails when there are none", async () => {
     s.conf("10.conflist", { name: "net", cniVersion: "1.0.0" });
-    const e = await failure(loadNetworkConfList(s.confDir, "net"));
+    const e = await cniRejection(loadNetworkConfList(s.confDir, "net"));
     expect(e.msg).toContain("no plugin configs found");
     mkdirSync(join(s.confDir, "net"));
     writeFileSync(join(s.confDir, "net", "a.conf"), '{"type":"only"}');
@@ -97,9 +98,9 @@ describe("loading from a directory", () => {
   });
 
   it("says what is missing", async () => {
-    expect((await failure(loadNetworkConfList(s.confDir, "x"))).msg).toBe(`no net configurations found in ${s.confDir}`);
+    expect((await cniRejection(loadNetworkConfList(s.confDir, "x"))).msg).toBe(`no net configurations found in ${s.confDir}`);
     s.conf("10.conflist", { name: "a", plugins: [{ type: "x" }] });
-    expect((await failure(loadNetworkConfList(s.confDir, "x"))).msg).toBe(`no net configuration with name "x" in ${s.confDir}`);
+    expect((await cniRejection(loadNetworkConfList(s.confDir, "x"))).msg).toBe(`no net configuration with name "x" in ${s.confDir}`);
     expect(await confFiles(join(s.dir, "missing"), ["conf"])).toEqual([]);
   });
 

@@ -1,5 +1,4 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { CniError } from "@tscni/types";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -84,15 +83,6 @@ exit 0
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-export async function failure(p: Promise<unknown>): Promise<CniError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CniError;
-  }
-  throw new Error("expected a failure");
 }
 
 export const baseEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };

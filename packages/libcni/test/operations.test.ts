@@ -2,7 +2,8 @@ import { readFileSync, statSync, writeFileSync, mkdirSync, existsSync, readdirSy
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniRuntime, parseConfList, parseConf, type RuntimeConf } from "@tscni/libcni";
-import { baseEnv, failure, Sandbox } from "./helpers.js";
+import { baseEnv, Sandbox } from "./helpers.js";
+import { cniRejection } from "../../../test/support/cni-error.js";
 
 const rt: RuntimeConf = {
   containerId: "ctr-1",
@@ -98,7 +99,7 @@ describe("CniRuntime operations", () => {
       s.plugin("ok");
       s.plugin("bad", { body: `echo '{"code":11,"msg":"IPAM busy"}'; exit 1` });
       s.plugin("never");
-      const e = await failure(cni.addNetworkList(list([{ type: "ok" }, { type: "bad", name: "ipam" }, { type: "never" }]), rt));
+      const e = await cniRejection(cni.addNetworkList(list([{ type: "ok" }, { type: "bad", name: "ipam" }, { type: "never" }]), rt));
       expect(e.code).toBe(11);
       expect(e.msg).toBe('plugin type="bad" name="ipam" failed (add): IPAM busy');
       expect(s.calls().map((c) => c.plugin)).toEqual(["ok", "bad"]);
@@ -109,14 +110,14 @@ describe("CniRuntime operations", () => {
       s.plugin("p");
       writeFileSync(join(s.dir, "not-a-dir"), "");
       const broken = new CniRuntime({ path: [s.bin], cacheDir: join(s.dir, "not-a-dir"), env: baseEnv });
-      const e = await failure(broken.addNetworkList(list([{ type: "p" }]), rt));
+      const e = await cniRejection(broken.addNetworkList(list([{ type: "p" }]), rt));
       expect(e.code).toBe(5);
       expect(e.msg).toMatch(/^failed to set network "net" cached result: .*ENOTDIR/);
       expect(s.calls().map((c) => c.verb)).toEqual(["ADD"]);
     });
 
     it("names the missing plugin and the path", async () => {
-      const e = await failure(cni.addNetworkList(list([{ type: "ghost" }]), rt));
+      const e = await cniRejection(cni.addNetworkList(list([{ type: "ghost" }]), rt));
       expect(e.msg).toBe(`plugin type="ghost" failed (add): failed to find plugin "ghost" in path [/nonexistent ${s.bin}]`);
     });
 
@@ -139,7 +140,7 @@ describe("CniRuntime operations", () => {
       s.plugin("p");
       const l = list([{ type: "p" }]);
       for (const op of [() => cni.addNetworkList(l, bad), () => cni.checkNetworkList(l, bad), () => cni.delNetworkList(l, bad)]) {
-        expect((await failure(op())).msg).toBe(msg);
+        expect((await cniRejection(op())).msg).toBe(msg);
       }
       expect(s.calls()).toEqual([]);
       expect(existsSync(s.cacheDir)).toBe(false);
@@ -148,7 +149,7 @@ describe("CniRuntime operations", () => {
     it("refuses a network name that could leave the cache directory", async () => {
       s.plugin("p");
       const l = parseConfList(JSON.stringify({ cniVersion: "1.0.0", name: "../x", plugins: [{ type: "p" }] }));
-      const e = await failure(cni.addNetworkList(l, rt));
+      const e = await cniRejection(cni.addNetworkList(l, rt));
       expect([e.code, e.msg, e.details]).toEqual([7, "invalid characters found in network name", "../x"]);
       expect(s.calls()).toEqual([]);
     });
@@ -176,14 +177,14 @@ describe("CniRuntime operations", () => {
 
     it("is refused below 0.4.0, skipped with disableCheck, and fails on a corrupt cache", async () => {
       s.plugin("a");
-      expect((await failure(cni.checkNetworkList(list([{ type: "a" }], { cniVersion: "0.3.1" }), rt))).msg).toBe(
+      expect((await cniRejection(cni.checkNetworkList(list([{ type: "a" }], { cniVersion: "0.3.1" }), rt))).msg).toBe(
         'configuration version "0.3.1" does not support the CHECK command',
       );
       await cni.checkNetworkList(list([{ type: "a" }], { disableCheck: true }), rt);
       expect(s.calls()).toEqual([]);
       mkdirSync(join(s.cacheDir, "results"), { recursive: true });
       writeFileSync(s.cacheFile("net", "ctr-1", "eth0"), "{garbage");
-      const e = await failure(cni.checkNetworkList(list([{ type: "a" }]), rt));
+      const e = await cniRejection(cni.checkNetworkList(list([{ type: "a" }]), rt));
       expect(e.msg).toContain('failed to get network "net" cached result');
       expect(s.calls()).toEqual([]);
     });
@@ -241,7 +242,7 @@ describe("CniRuntime operations", () => {
       const l = list([{ type: "a" }, { type: "bb" }]);
       await cni.addNetworkList(l, rt);
       s.resetCalls();
-      const e = await failure(cni.delNetworkList(l, rt));
+      const e = await cniRejection(cni.delNetworkList(l, rt));
       expect(e.msg).toMatch(/^plugin type="bb" failed \(delete\): plugin .* exited with status 1/);
       expect(e.details).toContain("device busy");
       expect(s.calls().map((c) => c.plugin)).toEqual(["bb"]);
@@ -296,7 +297,7 @@ describe("CniRuntime operations", () => {
       const l = list([{ type: "a" }, { type: "bb" }], { cniVersion: "1.1.0" });
       await cni.addNetworkList(l, rt);
       s.resetCalls();
-      const e = await failure(cni.gcNetworkList(l, { validAttachments: [] }));
+      const e = await cniRejection(cni.gcNetworkList(l, { validAttachments: [] }));
       expect(e.msg).toBe('2 errors during GC of network "net"');
       expect(e.details).toContain('failed to delete stale attachment ctr-1 eth0: plugin type="a" failed (delete): del failed');
       expect(e.details).toContain('plugin type="a" failed (gc): gc failed');
@@ -329,7 +330,7 @@ describe("CniRuntime operations", () => {
       s.plugin("bb");
       await cni.getStatusNetworkList(list([{ type: "a" }], { cniVersion: "1.0.0" }));
       expect(s.calls()).toEqual([]);
-      const e = await failure(cni.getStatusNetworkList(list([{ type: "a" }, { type: "bb" }], { cniVersion: "1.1.0" })));
+      const e = await cniRejection(cni.getStatusNetworkList(list([{ type: "a" }, { type: "bb" }], { cniVersion: "1.1.0" })));
       expect([e.code, e.msg]).toEqual([50, 'plugin type="a" failed (status): no IPs left']);
       expect(s.calls().map((c) => `${c.verb} ${c.containerId}|${c.ifName}`)).toEqual(["STATUS |"]);
     });
@@ -355,7 +356,7 @@ describe("CniRuntime operations", () => {
       s.plugin("v04", { body: `[ "$CNI_COMMAND" = VERSION ] && { echo '{"cniVersion":"0.4.0","supportedVersions":["0.4.0"]}'; exit 0; }` });
       const good = list([{ type: "v1", capabilities: { portMappings: true, mac: false } }]);
       expect(await cni.validateNetworkList(good)).toEqual(["portMappings"]);
-      const e = await failure(cni.validateNetworkList(list([{ type: "v1" }, { type: "v04" }, { type: "ghost" }])));
+      const e = await cniRejection(cni.validateNetworkList(list([{ type: "v1" }, { type: "v04" }, { type: "ghost" }])));
       expect(e.msg).toContain('plugin v04 does not support config version "1.0.0"');
       expect(e.msg).toContain('plugin ghost: failed to find plugin "ghost"');
       expect((await cni.getVersionInfo("v04")).supportedVersions).toEqual(["0.4.0"]);
@@ -367,7 +368,7 @@ describe("CniRuntime operations", () => {
       s.plugin("slow", { body: "exec sleep 5" });
       const ac = new AbortController();
       setTimeout(() => ac.abort(new Error("pod deleted")), 100);
-      const e = await failure(cni.addNetworkList(list([{ type: "slow" }]), rt, { signal: ac.signal }));
+      const e = await cniRejection(cni.addNetworkList(list([{ type: "slow" }]), rt, { signal: ac.signal }));
       expect(e.msg).toMatch(/^plugin type="slow" failed \(add\): plugin .*slow was cancelled: pod deleted$/);
       expect(s.hasCache("net", "ctr-1", "eth0")).toBe(false);
     });
@@ -375,7 +376,7 @@ describe("CniRuntime operations", () => {
     it("applies the runtime's timeout", async () => {
       s.plugin("slow", { body: "exec sleep 5" });
       const timed = new CniRuntime({ path: [s.bin], cacheDir: s.cacheDir, env: baseEnv, timeoutMs: 150 });
-      const e = await failure(timed.delNetworkList(list([{ type: "slow" }]), rt));
+      const e = await cniRejection(timed.delNetworkList(list([{ type: "slow" }]), rt));
       expect(e.msg).toMatch(/timed out after 150 ms and was killed$/);
     });
   });
