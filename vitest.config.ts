@@ -8,6 +8,9 @@ export default defineConfig({
   test: {
     globalSetup: ["test/support/global-setup.ts"],
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    // The JSON report lets .ci/run print one plain "N passed, N failed, N skipped" closing line.
+    reporters: ["default", "json"],
+    outputFile: { json: ".vitest/test-results.json" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     coverage: {
