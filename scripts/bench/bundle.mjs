@@ -61,7 +61,7 @@ async function buildSubjects(work) {
   writeFileSync(empty, "");
   const script = await api.buildExecutable({ entry, outFile: join(work, "noop"), absWorkingDir: root });
   const seas = {};
-  for (const startup of ["snapshot", "code-cache", "none"]) {
+  for (const startup of ["warm-code-cache", "code-cache", "snapshot", "none"]) {
     seas[startup] = await api.buildSea({ entry, outFile: join(work, `noop-sea-${startup}`), startup, absWorkingDir: root });
   }
   const emptySea = await api.buildSea({ entry: empty, requirePluginMain: false, outFile: join(work, "empty-sea"), startup: "code-cache" });

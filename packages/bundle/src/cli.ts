@@ -13,7 +13,7 @@ build options:
   --interpreter LINE      #! line of a script bundle (default "${DEFAULT_INTERPRETER}"; or e.g. /usr/local/bin/node)
   --sea                   a Node single executable application instead (no Node on the host)
   --node PATH             Node binary embedded in a SEA (default: the one running cni-bundle)
-  --startup MODE          SEA start-up: snapshot | code-cache | none (default ${DEFAULT_SEA_STARTUP})
+  --startup MODE          SEA start-up: warm-code-cache | code-cache | snapshot | none (default ${DEFAULT_SEA_STARTUP})
   --no-strip              keep symbols in the SEA's Node copy
   --no-links              multi-call: do not create the NAME links
   --allow-no-plugin-main  accept an entry that never calls pluginMain (a program, not a plugin)

@@ -8,6 +8,7 @@ import { type BundleSource, bundleCode } from "./bundle.js";
 import { BundleError } from "./errors.js";
 import type { BuiltExecutable } from "./executable.js";
 import { linkApplets } from "./links.js";
+import { prepareWarmCache } from "./warm-cache.js";
 
 const run = promisify(execFile);
 
@@ -18,16 +19,20 @@ export const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
  * How a SEA starts its code. `snapshot`: the bundle is loaded into a V8 startup
  * snapshot at build time, so an exec deserialises it instead of compiling it;
  * `code-cache`: V8 bytecode for the main script is stored in the blob;
+ * `warm-code-cache`: a code cache made after a warm-up run of each applet, so it
+ * also holds the functions V8 compiles lazily (warm-cache.ts);
  * `none`: compiled at every exec.
  */
-export type SeaStartup = "snapshot" | "code-cache" | "none";
+export type SeaStartup = "snapshot" | "code-cache" | "warm-code-cache" | "none";
+export const SEA_STARTUPS: readonly SeaStartup[] = ["warm-code-cache", "code-cache", "snapshot", "none"];
 /**
- * Measured on noop (CPU ms per exec, Node 20.20): code cache 26.1 VERSION /
- * 29.8 ADD, snapshot 29.5 / 33.4, none 28.2 / 32.0. Deserialising a user
- * snapshot costs ~3.5 ms by itself (empty SEA: 24.6 with a snapshot, 21.0
- * with a code cache), more than it saves once skel's start-up is lean.
+ * Measured on noop (CPU ms per exec, Node 20.20, means of 40 interleaved
+ * runs): warm code cache 27.1 VERSION / 27.9 ADD, code cache 28.3 / 31.8.
+ * Earlier: snapshot 29.5 / 33.4, none 28.2 / 32.0 against code cache 26.1 /
+ * 29.8. Deserialising a user snapshot costs ~3.5 ms by itself (empty SEA:
+ * 24.6 with a snapshot, 21.0 with a code cache).
  */
-export const DEFAULT_SEA_STARTUP: SeaStartup = "code-cache";
+export const DEFAULT_SEA_STARTUP: SeaStartup = "warm-code-cache";
 
 export interface SeaOptions extends BundleSource {
   outFile: string;
@@ -79,16 +84,18 @@ async function hasStrip(): Promise<boolean> {
   }
 }
 
-async function prepareBlob(node: string, code: string, startup: SeaStartup): Promise<Buffer> {
+async function prepareBlob(node: string, code: string, startup: SeaStartup, warmUp: readonly string[]): Promise<Buffer> {
   const work = await mkdtemp(join(tmpdir(), "tscni-sea-"));
   try {
-    await writeFile(join(work, "main.cjs"), code);
+    let entry: { main: string; assets?: Record<string, string> } = { main: "main.cjs" };
+    if (startup === "warm-code-cache") entry = await prepareWarmCache(node, code, warmUp, work);
+    else await writeFile(join(work, "main.cjs"), code);
     const config = {
-      main: "main.cjs",
+      ...entry,
       output: "sea.blob",
       disableExperimentalSEAWarning: true,
       useSnapshot: startup === "snapshot",
-      useCodeCache: startup === "code-cache",
+      useCodeCache: startup === "code-cache" || startup === "warm-code-cache",
     };
     await writeFile(join(work, "sea-config.json"), JSON.stringify(config));
     const env = { ...process.env };
@@ -121,8 +128,8 @@ function quietLiefWarnings(warn: typeof console.warn): typeof console.warn {
 export async function buildSea(o: SeaOptions): Promise<BuiltExecutable> {
   const node = resolve(o.node ?? process.execPath);
   const startup = o.startup ?? DEFAULT_SEA_STARTUP;
-  if (!["snapshot", "code-cache", "none"].includes(startup)) {
-    throw new BundleError("BAD_OPTION", `startup ${JSON.stringify(startup)} is not one of snapshot, code-cache, none`);
+  if (!SEA_STARTUPS.includes(startup)) {
+    throw new BundleError("BAD_OPTION", `startup ${JSON.stringify(startup)} is not one of ${SEA_STARTUPS.join(", ")}`);
   }
   const path = resolve(o.absWorkingDir ?? process.cwd(), o.outFile);
   const [, , { code }, strip] = await Promise.all([
@@ -131,7 +138,9 @@ export async function buildSea(o: SeaOptions): Promise<BuiltExecutable> {
     bundleCode(o, { snapshotAware: startup === "snapshot" }),
     o.strip === false ? false : hasStrip(),
   ]);
-  const blob = await prepareBlob(node, code, startup);
+  // Only a plugin is run to warm the cache: skel refuses the warm-up ADD before its handler.
+  const warmUp = o.requirePluginMain === false ? [] : Object.keys(o.applets ?? { main: "" });
+  const blob = await prepareBlob(node, code, startup, warmUp);
   const { inject } = await import("postject");
   await replaceAtomically(path, async (tmp) => {
     let stripped = false;

@@ -2,6 +2,7 @@
  * One SEA multi-call binary of every example (~90 MB, a few seconds to build):
  * built once for the file, exec'd through its links, deleted afterwards.
  */
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,8 @@ async function expectBuiltinsWork(file: string): Promise<void> {
   expect(JSON.parse(r.stdout)).toMatchObject({ dns: { domain: expect.stringMatching(/^spawned\.[0-9a-f]{8}\.ipv4$/) } });
 }
 const plugins = examplePlugins();
+/** Where fixtures/records-add.ts leaves its mark (importing the fixture would run its pluginMain here). */
+const handlerMark = (parentPid: number): string => `/tmp/tscni-bundle-handler-ran-${parentPid}`;
 let dir: string;
 let binary: string;
 
@@ -27,19 +30,20 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tscni-bundle-sea-"));
   if (skip) return;
   const built = await buildSea({
-    applets: { ...plugins, "upgrade-v1": fixture("upgrade-v1.ts"), "uses-builtins": fixture("uses-builtins.ts") },
+    applets: { ...plugins, "upgrade-v1": fixture("upgrade-v1.ts"), "uses-builtins": fixture("uses-builtins.ts"), "records-add": fixture("records-add.ts") },
     outFile: join(dir, "tscni-plugins"),
   });
   binary = built.path;
 }, 180_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+  await rm(handlerMark(process.pid), { force: true });
 });
 
 describe.skipIf(skip)(`SEA multi-call binary (startup: ${DEFAULT_SEA_STARTUP})${skip ? ` (skipped: ${skip})` : ""}`, () => {
   it("is one executable file with a link per plugin", async () => {
     const names = (await readdir(dir)).sort();
-    expect(names).toEqual([...Object.keys(plugins), "tscni-plugins", "upgrade-v1", "uses-builtins"].sort());
+    expect(names).toEqual([...Object.keys(plugins), "records-add", "tscni-plugins", "upgrade-v1", "uses-builtins"].sort());
     expect((await stat(binary)).mode & 0o777).toBe(0o755);
   });
 
@@ -54,6 +58,15 @@ describe.skipIf(skip)(`SEA multi-call binary (startup: ${DEFAULT_SEA_STARTUP})${
 
   it("loads child_process, crypto and net on first use inside the SEA", async () => {
     await expectBuiltinsWork(join(dir, "uses-builtins"));
+  });
+
+  it("warmed its code cache without ever running a handler (skel refused the warm-up ADD), and the handler runs at exec", async () => {
+    // The build ran in this process, as do the execs below: both would leave the same mark.
+    expect(existsSync(handlerMark(process.pid))).toBe(false);
+    const config = JSON.stringify({ cniVersion: "1.0.0", name: "sea-warm-up", type: "records-add" });
+    const r = await execLikeRuntime(join(dir, "records-add"), cniEnv("ADD"), config);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(handlerMark(process.pid))).toBe(true);
   });
 
   it("runs without any node on PATH", async () => {
