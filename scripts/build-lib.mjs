@@ -126,6 +126,22 @@ function checkSpecifiers(file, text) {
 }
 for (const [file, text] of outputs) if (/\.(js|d\.ts)$/.test(file)) checkSpecifiers(file, text);
 
+/** Two builds at once (two test runs) may both swap; the loser moves the winner's dist aside and retries. */
+function swapIn(fresh, dist, stale) {
+  for (let attempt = 0; ; attempt++) {
+    const aside = `${stale}-${attempt}`;
+    try {
+      if (existsSync(dist)) renameSync(dist, aside);
+      renameSync(fresh, dist);
+      rmSync(aside, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      rmSync(aside, { recursive: true, force: true });
+      if (attempt >= 5 || !["ENOTEMPTY", "EEXIST", "ENOENT"].includes(e.code)) throw e;
+    }
+  }
+}
+
 let fileCount = 0;
 for (const pkg of packages) {
   const pkgDir = join(packagesDir, pkg);
@@ -144,9 +160,7 @@ for (const pkg of packages) {
   for (const bin of bins) chmodSync(join(fresh, relative("dist", bin)), 0o755);
   const missing = [...files, ...bins].filter((p) => !existsSync(join(fresh, relative("dist", p))));
   if (missing.length) fail(`packages/${pkg}/package.json promises ${missing.join(", ")}, which the build does not produce`);
-  if (existsSync(join(pkgDir, "dist"))) renameSync(join(pkgDir, "dist"), stale);
-  renameSync(fresh, join(pkgDir, "dist"));
-  rmSync(stale, { recursive: true, force: true });
+  swapIn(fresh, join(pkgDir, "dist"), stale);
 }
 
 const ms = Math.round(performance.now() - started);

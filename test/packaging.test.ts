@@ -1,0 +1,239 @@
+/**
+ * What a plugin author gets from the registry: the library build (scripts/build-lib.mjs) packed with `npm pack`,
+ * installed into a project outside the workspace, imported WITHOUT the "source" condition, bundled with esbuild,
+ * exec'ed the way a runtime execs a plugin, and type-checked against the shipped .d.ts files. Inside the monorepo
+ * everything resolves to src/ and would never notice a missing or broken dist/.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const work = mkdtempSync(join(tmpdir(), "tscni-packaging-"));
+const app = join(work, "app");
+const PACKED = ["types", "version", "skel"] as const;
+
+/** The plugin an author would write after `npm install @tscni/skel zod`. */
+const PLUGIN = `import { definePlugin, lazySchema, pluginMain } from "@tscni/skel";
+import * as z from "zod/mini";
+
+const plugin = definePlugin({
+  versions: ["0.4.0", "1.0.0", "1.1.0"],
+  about: "packaging probe v1",
+  config: lazySchema(() => z.object({ gateway: z.string() })),
+  add: ({ config, ifName }) => ({
+    interfaces: [{ name: ifName }],
+    ips: [{ address: "169.254.7.2/24", gateway: config.gateway, interface: 0 }],
+  }),
+  del: () => {},
+});
+
+void pluginMain(plugin);
+`;
+
+/** Compiles only if the shipped .d.ts carry real types: each @ts-expect-error must meet an error. */
+const TYPED = `import { definePlugin, lazySchema, CniError, ErrorCode, type CmdArgs } from "@tscni/skel";
+import { runPlugin, type PluginRun } from "@tscni/skel/testing";
+import { ALL_VERSIONS } from "@tscni/version";
+import type { Result } from "@tscni/types";
+import * as z from "zod/mini";
+
+const typed = definePlugin({
+  config: lazySchema(() => z.object({ mtu: z.number() })),
+  add: (args) => {
+    const mtu: number = args.config.mtu;
+    // @ts-expect-error the config schema's output type reaches the handler: mtu is a number
+    const wrong: string = args.config.mtu;
+    const cniVersion: string = args.config.cniVersion;
+    return { interfaces: [{ name: args.ifName, mtu }], cniVersion, wrong } as unknown as Result;
+  },
+  del: (args: CmdArgs<{ mtu: number }>) => {
+    if (args.config.mtu < 0) throw new CniError(ErrorCode.InvalidNetworkConfig, "mtu must not be negative");
+  },
+});
+
+definePlugin({
+  // @ts-expect-error ips is an array of IP configs, not a string
+  add: () => ({ ips: "169.254.7.2/24" }),
+  del: () => {},
+});
+
+const versions: readonly string[] = ALL_VERSIONS;
+export const run: Promise<PluginRun> = runPlugin(typed, { env: { CNI_COMMAND: "VERSION" }, stdin: { versions } });
+`;
+
+/** `env -i` finds node through its default search path; add PATH only when node lives elsewhere. */
+const nodeDir = dirname(process.execPath);
+const bareEnv = ["/bin", "/usr/bin"].includes(nodeDir) ? [] : [`PATH=${nodeDir}`];
+
+function execPlugin(binary: string, vars: Record<string, string>, stdin: string) {
+  const env = [...bareEnv, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)];
+  const r = spawnSync("env", ["-i", ...env, process.execPath, binary], { input: stdin, encoding: "utf8", timeout: 15_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A child env without the workspace's npm settings, so npm in the temp project acts as it would for a user. */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  for (const key of Object.keys(env)) if (key.startsWith("npm_")) delete env[key];
+  return env;
+}
+
+function npm(args: string[], cwd: string): string {
+  return execFileSync("npm", args, { cwd, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+}
+
+function manifest(pkg: string) {
+  return JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8"));
+}
+
+/** Every path a manifest's exports (bar the "source" condition) and bin promise. */
+function promised(m: { exports?: unknown; bin?: string | Record<string, string> }) {
+  const files: string[] = [];
+  const walk = (node: unknown, condition: string | undefined): void => {
+    if (typeof node === "string") {
+      if (condition !== "source") files.push(node);
+    } else if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) walk(v, k.startsWith(".") ? condition : k);
+    }
+  };
+  walk(m.exports, undefined);
+  const bins = typeof m.bin === "string" ? [m.bin] : Object.values(m.bin ?? {});
+  return { files, bins };
+}
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(root, "scripts", "build-lib.mjs")], { cwd: root, stdio: "pipe", timeout: 60_000 });
+  npm(["pack", ...PACKED.map((p) => `./packages/${p}`), "--pack-destination", work, "--silent"], root);
+  mkdirSync(app);
+  const deps = Object.fromEntries(PACKED.map((p) => [`@tscni/${p}`, `file:../tscni-${p}-0.1.0.tgz`]));
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "packaging-probe", private: true, type: "module", dependencies: deps }));
+  // zod comes from the local npm cache; --prefer-offline only reaches the registry if the cache lacks it.
+  npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], app);
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("library build", () => {
+  it("produces every exports and bin path of every package, bins executable with a shebang", () => {
+    const packages = readdirSync(join(root, "packages")).filter((p) => existsSync(join(root, "packages", p, "package.json")));
+    expect(packages.length).toBeGreaterThanOrEqual(10);
+    for (const pkg of packages) {
+      const m = manifest(pkg);
+      expect(m.files, pkg).toEqual(expect.arrayContaining(["dist", "src", "README.md"]));
+      const { files, bins } = promised(m);
+      expect(files.length, pkg).toBeGreaterThanOrEqual(2);
+      for (const f of [...files, ...bins]) expect(existsSync(join(root, "packages", pkg, f)), `${pkg}: ${f}`).toBe(true);
+      for (const b of bins) {
+        const path = join(root, "packages", pkg, b);
+        accessSync(path, constants.X_OK);
+        expect(readFileSync(path, "utf8").startsWith("#!/usr/bin/env node\n"), `${pkg}: ${b}`).toBe(true);
+      }
+    }
+  });
+
+  it("packs dist, src and README into the tarball, and no tests", () => {
+    const listing = execFileSync("tar", ["-tzf", join(work, "tscni-skel-0.1.0.tgz")], { encoding: "utf8" }).split("\n");
+    expect(listing).toEqual(
+      expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/dist/testing.js", "package/src/index.ts", "package/README.md"]),
+    );
+    expect(listing.filter((f) => f.startsWith("package/test/"))).toEqual([]);
+  });
+});
+
+describe("installed from tarballs, outside the workspace", () => {
+  it("imports every entry point in plain node (no source condition)", () => {
+    const script = `const s = await import("@tscni/skel"); const t = await import("@tscni/skel/testing");
+      const v = await import("@tscni/version"); const ty = await import("@tscni/types");
+      console.log(JSON.stringify([typeof s.pluginMain, typeof t.runPlugin, v.ALL_VERSIONS.length > 0, typeof ty.parseResult,
+        import.meta.resolve("@tscni/skel")]));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, env: npmEnv(), encoding: "utf8" });
+    const [main, runner, versions, parse, resolved] = JSON.parse(out) as [string, string, boolean, string, string];
+    expect([main, runner, versions, parse]).toEqual(["function", "function", true, "function"]);
+    expect(resolved).toMatch(/\/node_modules\/@tscni\/skel\/dist\/index\.js$/);
+  });
+
+  it("bundles a plugin with esbuild (no conditions) from dist only, which answers VERSION and ADD under env -i", async () => {
+    writeFileSync(join(app, "plugin.ts"), PLUGIN);
+    const outfile = join(app, "out", "plugin.mjs");
+    const built = await build({
+      absWorkingDir: app,
+      entryPoints: ["plugin.ts"],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      metafile: true,
+      logLevel: "silent",
+    });
+    const tscniInputs = Object.keys(built.metafile.inputs).filter((p) => p.includes("@tscni/"));
+    expect(tscniInputs.length).toBeGreaterThan(5);
+    for (const input of tscniInputs) expect(input).toMatch(/^node_modules\/@tscni\/(types|version|skel)\/dist\/.+\.js$/);
+
+    const version = execPlugin(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"1.0.0"}`);
+    expect(version.stderr).toBe("");
+    expect(version.code).toBe(0);
+    expect(JSON.parse(version.stdout)).toEqual({ cniVersion: "1.0.0", supportedVersions: ["0.4.0", "1.0.0", "1.1.0"] });
+
+    const conf = JSON.stringify({ cniVersion: "1.0.0", name: "probe", type: "probe", gateway: "169.254.7.1" });
+    const addVars = {
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: "packaging-probe",
+      // Never stat'ed into: the plugin configures nothing, and a missing path passes skel's own-netns guard.
+      CNI_NETNS: `/var/run/netns/tscni-packaging-absent-${process.pid}`,
+      CNI_IFNAME: "eth0",
+      CNI_PATH: "/nonexistent",
+    };
+    const add = execPlugin(outfile, addVars, conf);
+    expect(add.code, add.stderr).toBe(0);
+    expect(JSON.parse(add.stdout)).toEqual({
+      cniVersion: "1.0.0",
+      interfaces: [{ name: "eth0" }],
+      ips: [{ address: "169.254.7.2/24", gateway: "169.254.7.1", interface: 0 }],
+    });
+
+    // The config schema runs from the bundle: a missing field is a CNI error on stdout, exit 1, no stack trace.
+    const bad = execPlugin(outfile, addVars, JSON.stringify({ cniVersion: "1.0.0", name: "probe", type: "probe" }));
+    expect(bad.code).toBe(1);
+    const error = JSON.parse(bad.stdout) as { code: number; details: string };
+    expect(error.code).toBe(7);
+    expect(error.details).toContain("gateway");
+    expect(bad.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  it("type-checks a typed plugin against the shipped .d.ts files (tsc, no source condition, no skipLibCheck)", () => {
+    writeFileSync(join(app, "typed.ts"), TYPED);
+    const tsconfig = {
+      compilerOptions: {
+        target: "ES2022",
+        lib: ["ES2023"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        noEmit: true,
+        // @types/node is the workspace's: the probe installs only what a plugin needs at run time.
+        typeRoots: [join(root, "node_modules", "@types")],
+        types: ["node"],
+      },
+      files: ["plugin.ts", "typed.ts"],
+    };
+    writeFileSync(join(app, "tsconfig.json"), JSON.stringify(tsconfig));
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", app], { cwd: app, encoding: "utf8", timeout: 60_000 });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    // Proves tsc read the installed dist declarations, not sources found some other way.
+    const listed = spawnSync(process.execPath, [tsc, "-p", app, "--listFilesOnly"], { cwd: app, encoding: "utf8" }).stdout;
+    const ours = listed.split("\n").filter((f) => f.includes("/@tscni/")).map((f) => relative(app, f));
+    expect(ours).toContain("node_modules/@tscni/skel/dist/index.d.ts");
+    expect(ours).toContain("node_modules/@tscni/skel/dist/testing.d.ts");
+    for (const f of ours) expect(f).toMatch(/^node_modules\/@tscni\/(types|version|skel)\/dist\/.+\.d\.ts$/);
+  });
+});
