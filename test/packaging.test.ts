@@ -5,7 +5,7 @@
  * everything resolves to src/ and would never notice a missing or broken dist/.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
@@ -106,6 +106,24 @@ function promised(m: { exports?: unknown; bin?: string | Record<string, string> 
   return { files, bins };
 }
 
+/** A plugin author's strict tsconfig: no "source" condition and no skipLibCheck, so the shipped .d.ts are checked. */
+function consumerTsconfig(files: string[]): string {
+  const compilerOptions = {
+    target: "ES2022",
+    lib: ["ES2023"],
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    noEmit: true,
+    // @types/node is the workspace's: the temp projects install only what a plugin needs at run time.
+    typeRoots: [join(root, "node_modules", "@types")],
+    types: ["node"],
+  };
+  return JSON.stringify({ compilerOptions, files });
+}
+
 beforeAll(() => {
   execFileSync(process.execPath, [join(root, "scripts", "build-lib.mjs")], { cwd: root, stdio: "pipe", timeout: 60_000 });
   npm(["pack", ...PACKED.map((p) => `./packages/${p}`), "--pack-destination", work, "--silent"], root);
@@ -142,6 +160,43 @@ describe("library build", () => {
       expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/dist/testing.js", "package/src/index.ts", "package/README.md"]),
     );
     expect(listing.filter((f) => f.startsWith("package/test/"))).toEqual([]);
+  });
+});
+
+describe("every package's dist, resolved by package name without the source condition", () => {
+  /** "@tscni/netns/testkit" etc.: every subpath every package exports. */
+  function entryPoints(): string[] {
+    const packages = readdirSync(join(root, "packages")).filter((p) => existsSync(join(root, "packages", p, "package.json")));
+    return packages.flatMap((pkg) => Object.keys(manifest(pkg).exports ?? {}).map((sub) => join(manifest(pkg).name, sub)));
+  }
+
+  it("imports in plain node", () => {
+    const specifiers = entryPoints();
+    expect(specifiers).toContain("@tscni/netns/testkit");
+    const script = `const out = {}; for (const s of ${JSON.stringify(specifiers)}) out[s] = Object.keys(await import(s)).length;
+      console.log(JSON.stringify(out));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, env: npmEnv(), encoding: "utf8" });
+    const exportCounts = JSON.parse(out) as Record<string, number>;
+    for (const s of specifiers) expect(exportCounts[s], s).toBeGreaterThan(0);
+  });
+
+  it("type-checks from the emitted .d.ts (no skipLibCheck)", () => {
+    const dir = join(work, "all");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "all-entry-points", private: true, type: "module" }));
+    const lines = entryPoints().map((s, i) => `import * as m${i} from "${s}";\nexport const n${i}: number = Object.keys(m${i}).length;`);
+    writeFileSync(join(dir, "probe.ts"), lines.join("\n") + "\n");
+    writeFileSync(join(dir, "tsconfig.json"), consumerTsconfig(["probe.ts"]));
+    // The workspace's node_modules, where @tscni/* link to packages/*: without customConditions tsc follows "types".
+    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", dir, "--listFiles"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    const errors = r.stdout.split("\n").filter((l) => !l.startsWith("/"));
+    expect(errors.join("\n").trim()).toBe("");
+    expect(r.status).toBe(0);
+    const ours = r.stdout.split("\n").filter((f) => f.startsWith(join(root, "packages")));
+    expect(ours.length).toBeGreaterThan(50);
+    for (const f of ours) expect(relative(root, f)).toMatch(/^packages\/[\w-]+\/dist\/.+\.d\.ts$/);
   });
 });
 
@@ -208,23 +263,7 @@ describe("installed from tarballs, outside the workspace", () => {
 
   it("type-checks a typed plugin against the shipped .d.ts files (tsc, no source condition, no skipLibCheck)", () => {
     writeFileSync(join(app, "typed.ts"), TYPED);
-    const tsconfig = {
-      compilerOptions: {
-        target: "ES2022",
-        lib: ["ES2023"],
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true,
-        noEmit: true,
-        // @types/node is the workspace's: the probe installs only what a plugin needs at run time.
-        typeRoots: [join(root, "node_modules", "@types")],
-        types: ["node"],
-      },
-      files: ["plugin.ts", "typed.ts"],
-    };
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify(tsconfig));
+    writeFileSync(join(app, "tsconfig.json"), consumerTsconfig(["plugin.ts", "typed.ts"]));
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     const r = spawnSync(process.execPath, [tsc, "-p", app], { cwd: app, encoding: "utf8", timeout: 60_000 });
     expect(r.stdout + r.stderr).toBe("");
