@@ -261,6 +261,29 @@ describe("installed from tarballs, outside the workspace", () => {
     expect(bad.stdout).not.toMatch(/\n\s+at /);
   });
 
+  it("bundles from the shipped src/ under the source condition, as cni-bundle does", async () => {
+    writeFileSync(join(app, "plugin.ts"), PLUGIN);
+    const outfile = join(app, "out", "plugin-from-source.mjs");
+    const built = await build({
+      absWorkingDir: app,
+      entryPoints: ["plugin.ts"],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      conditions: ["source"],
+      metafile: true,
+      logLevel: "silent",
+    });
+    const tscniInputs = Object.keys(built.metafile.inputs).filter((p) => p.includes("@tscni/"));
+    expect(tscniInputs.length).toBeGreaterThan(5);
+    for (const input of tscniInputs) expect(input).toMatch(/^node_modules\/@tscni\/(types|version|skel)\/src\/.+\.ts$/);
+    const version = execPlugin(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"0.4.0"}`);
+    expect(version.code, version.stderr).toBe(0);
+    expect(JSON.parse(version.stdout)).toEqual({ cniVersion: "0.4.0", supportedVersions: ["0.4.0", "1.0.0", "1.1.0"] });
+  });
+
   it("type-checks a typed plugin against the shipped .d.ts files (tsc, no source condition, no skipLibCheck)", () => {
     writeFileSync(join(app, "typed.ts"), TYPED);
     writeFileSync(join(app, "tsconfig.json"), consumerTsconfig(["plugin.ts", "typed.ts"]));
