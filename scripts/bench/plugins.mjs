@@ -27,15 +27,15 @@ function ip(...args) {
 }
 
 /** One case: a plugin directory (symlinks chosen from ours/Go), the main plugin and its config. */
-function makeCase(work, n, { name, plugins, type, config }) {
+function makeCase(work, n, { name, plugins, type, config, ifName = "eth0" }) {
   const dir = join(work, `plugins-${n}`);
   mkdirSync(dir);
   for (const [plugin, from] of Object.entries(plugins)) symlinkSync(join(from === "ours" ? ours : go, plugin), join(dir, plugin));
-  return { name, dir, binary: join(dir, type), stdin: JSON.stringify({ cniVersion: "1.0.0", name: `bench${n}`, type, ...config }) };
+  return { name, dir, ifName, binary: join(dir, type), stdin: JSON.stringify({ cniVersion: "1.0.0", name: `bench${n}`, type, ...config }) };
 }
 
 function timeOnce(c, host, command, ctrPath) {
-  const env = { PATH: "/usr/bin:/usr/sbin:/bin:/sbin", CNI_COMMAND: command, CNI_CONTAINERID: "bench-ctr", CNI_NETNS: ctrPath, CNI_IFNAME: "eth0", CNI_PATH: c.dir };
+  const env = { PATH: "/usr/bin:/usr/sbin:/bin:/sbin", CNI_COMMAND: command, CNI_CONTAINERID: "bench-ctr", CNI_NETNS: ctrPath, CNI_IFNAME: c.ifName, CNI_PATH: c.dir };
   const start = process.hrtime.bigint();
   const r = spawnSync("nsenter", [`--net=/run/netns/${host}`, "--", c.binary], { env, input: c.stdin, encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -99,8 +99,8 @@ export default async function bench() {
       { group: "bridge+host-local", name: "Go bridge + Go host-local", plugins: { bridge: "go", "host-local": "go" }, type: "bridge", config: bridge(2), go: true },
       { group: "ptp+host-local", name: "TS ptp + TS host-local", plugins: { ptp: "ours", "host-local": "ours" }, type: "ptp", config: { ipam: ipam("169.254.110.0/24") } },
       { group: "ptp+host-local", name: "Go ptp + Go host-local", plugins: { ptp: "go", "host-local": "go" }, type: "ptp", config: { ipam: ipam("169.254.111.0/24") }, go: true },
-      { group: "loopback", name: "TS loopback", plugins: { loopback: "ours" }, type: "loopback", config: {} },
-      { group: "loopback", name: "Go loopback", plugins: { loopback: "go" }, type: "loopback", config: {}, go: true },
+      { group: "loopback", name: "TS loopback", plugins: { loopback: "ours" }, type: "loopback", config: {}, ifName: "lo" },
+      { group: "loopback", name: "Go loopback", plugins: { loopback: "go" }, type: "loopback", config: {}, ifName: "lo", go: true },
     ];
     const cases = specs.map((s) => ({ ...s, ...makeCase(work, n++, s), add: [], del: [] }));
     const floors = [];
