@@ -1,4 +1,5 @@
-// Exec latency of examples/noop as a script bundle and as a SEA (each start-up
+// Exec latency of examples/noop as a script bundle (plain, and with its code
+// cache sidecar: the ADD row's size is the sidecar's) and as a SEA (each start-up
 // mode), against `node -e 0` (the floor) and Debian's Go loopback plugin.
 // Cases are interleaved round by round so drift in machine load hits all alike;
 // medians are reported. Peak RSS comes from separate runs under /usr/bin/time.
@@ -60,24 +61,27 @@ async function buildSubjects(work) {
   const empty = join(work, "empty.js");
   writeFileSync(empty, "");
   const script = await api.buildExecutable({ entry, outFile: join(work, "noop"), absWorkingDir: root });
+  const cachedScript = await api.buildExecutable({ entry, outFile: join(work, "noop-code-cache"), absWorkingDir: root, codeCache: true });
   const seas = {};
   for (const startup of ["warm-code-cache", "code-cache", "snapshot", "none"]) {
     seas[startup] = await api.buildSea({ entry, outFile: join(work, `noop-sea-${startup}`), startup, absWorkingDir: root });
   }
   const emptySea = await api.buildSea({ entry: empty, requirePluginMain: false, outFile: join(work, "empty-sea"), startup: "code-cache" });
-  return { script, seas, emptySea, defaultStartup: api.DEFAULT_SEA_STARTUP };
+  return { script, cachedScript, seas, emptySea, defaultStartup: api.DEFAULT_SEA_STARTUP };
 }
 
 export default async function bench() {
   const work = mkdtempSync(join(tmpdir(), "tscni-bench-bundle-"));
   try {
-    const { script, seas, emptySea, defaultStartup } = await buildSubjects(work);
+    const { script, cachedScript, seas, emptySea, defaultStartup } = await buildSubjects(work);
     const version = { CNI_COMMAND: "VERSION" };
     const cases = [
       { name: "node -e 0 (floor)", file: process.execPath, args: ["-e", "0"], env: {}, stdin: "" },
       { name: "empty SEA (code cache)", file: emptySea.path, env: {}, stdin: "", bytes: emptySea.bytes },
       { name: "noop bundle VERSION", file: script.path, env: version, stdin: VERSION_STDIN, bytes: script.bytes, target: 1.25 },
       { name: "noop bundle ADD", file: script.path, env: ADD_ENV, stdin: ADD_STDIN, target: 1.25 },
+      { name: "noop bundle + code cache VERSION", file: cachedScript.path, env: version, stdin: VERSION_STDIN, bytes: cachedScript.bytes, target: 1.25 },
+      { name: "noop bundle + code cache ADD", file: cachedScript.path, env: ADD_ENV, stdin: ADD_STDIN, bytes: cachedScript.codeCache.bytes, target: 1.25 },
       ...Object.entries(seas).flatMap(([startup, built]) => [
         { name: `noop SEA ${startup} VERSION`, file: built.path, env: version, stdin: VERSION_STDIN, bytes: built.bytes, target: 1.1 },
         { name: `noop SEA ${startup} ADD`, file: built.path, env: ADD_ENV, stdin: ADD_STDIN, target: 1.1 },

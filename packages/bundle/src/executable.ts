@@ -1,6 +1,8 @@
+import { rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { checkWritableDirectory, writeFileAtomic } from "./atomic.js";
 import { type BundleSource, bundleCode, bundleEntries } from "./bundle.js";
+import { codeCacheLoader, codeCachePathFor, produceCodeCache } from "./code-cache.js";
 import { BundleError } from "./errors.js";
 import { linkApplets } from "./links.js";
 import { checkCommonJsScope } from "./module-scope.js";
@@ -17,6 +19,14 @@ export interface ExecutableOptions extends BundleSource {
   interpreter?: string;
   /** For a multi-call build: create `<applet>` symlinks beside outFile (default true). */
   links?: boolean;
+  /**
+   * Also write `<outFile>.v8cache`, a V8 code cache made by a warm-up run,
+   * which the executable uses when it is there and made for it by the Node
+   * running it (code-cache.ts). Default false.
+   */
+  codeCache?: boolean;
+  /** The Node that makes the code cache: the one the #! line will run. Default process.execPath. */
+  node?: string;
 }
 
 export interface BuiltExecutable {
@@ -24,6 +34,8 @@ export interface BuiltExecutable {
   bytes: number;
   /** Symlinks created for the applets of a multi-call build. */
   links: string[];
+  /** The code cache written beside the executable (codeCache builds). */
+  codeCache?: { path: string; bytes: number };
 }
 
 /** Linux reads at most 127 bytes of a `#!` line on older kernels; longer ones are cut silently. */
@@ -40,15 +52,34 @@ export function shebangFor(interpreter: string = DEFAULT_INTERPRETER): string {
   return `${line}\n`;
 }
 
+/** Writes the executable (and its code cache first, for a codeCache build). */
+async function writeExecutable(o: ExecutableOptions, path: string, shebang: string, code: string): Promise<BuiltExecutable> {
+  const cachePath = codeCachePathFor(path);
+  let text = shebang + code;
+  let codeCache: { path: string; bytes: number } | undefined;
+  if (o.codeCache) {
+    text = shebang + codeCacheLoader(code);
+    // Only a plugin is run to warm the cache: skel refuses the warm-up ADD before its handler.
+    const warmUp = o.requirePluginMain === false ? [] : Object.keys(o.applets ?? { main: "" });
+    const cache = await produceCodeCache(resolve(o.node ?? process.execPath), code, warmUp);
+    // The cache first: an executable is never next to a cache older than itself (a stale one would be refused anyway).
+    await writeFileAtomic(cachePath, cache, 0o644);
+    codeCache = { path: cachePath, bytes: cache.length };
+  }
+  await writeFileAtomic(path, text, 0o755);
+  // A cache left by an earlier codeCache build would be refused; removing it keeps install from copying it.
+  if (!o.codeCache) await rm(cachePath, { force: true });
+  return { path, bytes: Buffer.byteLength(text), links: [], ...(codeCache ? { codeCache } : {}) };
+}
+
 /** Entry (or applets) -> one self-contained script with a #! line, mode 0755. */
 export async function buildExecutable(o: ExecutableOptions): Promise<BuiltExecutable> {
   const shebang = shebangFor(o.interpreter);
   const path = resolve(o.absWorkingDir ?? process.cwd(), o.outFile);
   const [, , { code }] = await Promise.all([checkWritableDirectory(dirname(path)), checkCommonJsScope(path), bundleCode(o)]);
-  const text = shebang + code;
-  await writeFileAtomic(path, text, 0o755);
+  const built = await writeExecutable(o, path, shebang, code);
   const links = o.applets && o.links !== false ? await linkApplets(path, Object.keys(o.applets)) : [];
-  return { path, bytes: Buffer.byteLength(text), links };
+  return { ...built, links };
 }
 
 /**
@@ -83,9 +114,7 @@ export async function buildExecutables(list: readonly ExecutableOptions[]): Prom
     list.map(async (o, i) => {
       const path = resolve(o.absWorkingDir ?? process.cwd(), o.outFile);
       await Promise.all([checkWritableDirectory(dirname(path)), checkCommonJsScope(path)]);
-      const text = shebangFor(o.interpreter) + (codes[i] as { code: string }).code;
-      await writeFileAtomic(path, text, 0o755);
-      return { path, bytes: Buffer.byteLength(text), links: [] };
+      return writeExecutable(o, path, shebangFor(o.interpreter), (codes[i] as { code: string }).code);
     }),
   );
 }

@@ -6,4 +6,5 @@ export { type SeaOptions, type SeaStartup, buildSea, checkSeaSupport, DEFAULT_SE
 export { type InstallOptions, type Installed, install } from "./install.js";
 export { writeFileAtomic, symlinkAtomic } from "./atomic.js";
 export { containsPluginMain } from "./plugin-main-check.js";
+export { CODE_CACHE_SUFFIX, codeCachePathFor } from "./code-cache.js";
 export { LAZY_BUILTINS, lazyBuiltinsPlugin } from "./lazy-builtins.js";

@@ -1,7 +1,8 @@
 import { constants } from "node:fs";
-import { copyFile, stat } from "node:fs/promises";
+import { copyFile, rm, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { checkWritableDirectory, replaceAtomically } from "./atomic.js";
+import { codeCachePathFor } from "./code-cache.js";
 import { BundleError } from "./errors.js";
 import { linkApplets } from "./links.js";
 import { checkAppletNames } from "./multicall.js";
@@ -17,6 +18,8 @@ export interface InstallOptions {
 
 export interface Installed {
   files: string[];
+  /** Code caches installed beside their executables. */
+  codeCaches: string[];
   links: string[];
 }
 
@@ -26,6 +29,11 @@ export interface Installed {
  * renamed over the old one: every concurrent exec gets the complete old file or
  * the complete new one, never ETXTBSY, ENOENT or a partial file. Links are
  * replaced the same way.
+ *
+ * A file's code cache (`<file>.v8cache`, from a codeCache build) is installed
+ * with it, before it: an exec sees the new executable only once its cache is in
+ * place. Without one, an old cache at the destination is removed after the new
+ * executable is in place (it would be refused by its hash anyway).
  */
 export async function install(o: InstallOptions): Promise<Installed> {
   const to = resolve(o.to);
@@ -41,11 +49,19 @@ export async function install(o: InstallOptions): Promise<Installed> {
   }
   await checkWritableDirectory(to);
   const files: string[] = [];
+  const codeCaches: string[] = [];
   for (const src of sources) {
     const dest = join(to, basename(src));
+    const cache = codeCachePathFor(src);
+    const hasCache = await stat(cache).then((s) => s.isFile(), () => false);
+    if (hasCache) {
+      await replaceAtomically(codeCachePathFor(dest), (tmp) => copyFile(cache, tmp, constants.COPYFILE_EXCL), 0o644);
+      codeCaches.push(codeCachePathFor(dest));
+    }
     await replaceAtomically(dest, (tmp) => copyFile(src, tmp, constants.COPYFILE_EXCL), 0o755);
+    if (!hasCache) await rm(codeCachePathFor(dest), { force: true });
     files.push(dest);
   }
   const links = o.links?.length ? await linkApplets(files[0] as string, o.links) : [];
-  return { files, links };
+  return { files, codeCaches, links };
 }

@@ -83,21 +83,30 @@ function runNode(node: string, args: string[], env: Record<string, string>, stdi
 }
 
 /**
+ * Writes V8's code cache for `wrappedCode` (see wrapAsFunction) to
+ * `cacheFile`, made by `node` after running each of `applets` through the
+ * warm-up runs (none: only compiled). `work` is a scratch directory.
+ */
+export async function produceWarmCache(node: string, wrappedCode: string, cacheFile: string, applets: readonly string[], work: string): Promise<Buffer> {
+  const codeFile = join(work, "code.cjs");
+  const producer = join(work, "produce-cache.cjs");
+  await Promise.all([writeFile(codeFile, wrappedCode), writeFile(producer, PRODUCER_SOURCE)]);
+  await runNode(node, [producer, codeFile, cacheFile, "", "compile"], {}, "", work);
+  // One process per run, each starting from the previous cache: V8 keeps what it had and adds what this run compiled.
+  for (const applet of applets) {
+    for (const r of warmUpRuns(applet)) await runNode(node, [producer, codeFile, cacheFile, applet, "run"], r.env, r.stdin, work);
+  }
+  return readFile(cacheFile);
+}
+
+/**
  * Writes code, cache and loader into `work` for the SEA config's `main` and
  * `assets`. `applets` are the names to warm up (none: only compile).
  */
 export async function prepareWarmCache(node: string, code: string, applets: readonly string[], work: string): Promise<{ main: string; assets: Record<string, string> }> {
-  const codeFile = join(work, "code.cjs");
-  const cacheFile = join(work, "code.cache");
-  const producer = join(work, "produce-cache.cjs");
-  await Promise.all([writeFile(codeFile, wrapAsFunction(code)), writeFile(producer, PRODUCER_SOURCE), writeFile(join(work, "loader.cjs"), LOADER_SOURCE)]);
+  await writeFile(join(work, "loader.cjs"), LOADER_SOURCE);
   try {
-    await runNode(node, [producer, codeFile, cacheFile, "", "compile"], {}, "", work);
-    // One process per run, each starting from the previous cache: V8 keeps what it had and adds what this run compiled.
-    for (const applet of applets) {
-      for (const r of warmUpRuns(applet)) await runNode(node, [producer, codeFile, cacheFile, applet, "run"], r.env, r.stdin, work);
-    }
-    await readFile(cacheFile);
+    await produceWarmCache(node, wrapAsFunction(code), join(work, "code.cache"), applets, work);
   } catch (e) {
     throw new BundleError("SEA_FAILED", `${node} could not prepare the warm code cache: ${(e as Error).message}`, { cause: e });
   }
