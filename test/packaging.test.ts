@@ -76,6 +76,27 @@ function execPlugin(binary: string, vars: Record<string, string>, stdin: string)
 }
 
 /** A child env without the workspace's npm settings, so npm in the temp project acts as it would for a user. */
+/** Bundles the probe plugin in the consumer project; returns the output and which @tscni files went into it. */
+async function bundleProbe(name: string, conditions: string[]): Promise<{ outfile: string; tscniInputs: string[] }> {
+  writeFileSync(join(app, "plugin.ts"), PLUGIN);
+  const outfile = join(app, "out", name);
+  const built = await build({
+    absWorkingDir: app,
+    entryPoints: ["plugin.ts"],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    conditions,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const tscniInputs = Object.keys(built.metafile.inputs).filter((p) => p.includes("@tscni/"));
+  expect(tscniInputs.length).toBeGreaterThan(5);
+  return { outfile, tscniInputs };
+}
+
 function npmEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
@@ -213,21 +234,7 @@ describe("installed from tarballs, outside the workspace", () => {
   });
 
   it("bundles a plugin with esbuild (no conditions) from dist only, which answers VERSION and ADD under env -i", async () => {
-    writeFileSync(join(app, "plugin.ts"), PLUGIN);
-    const outfile = join(app, "out", "plugin.mjs");
-    const built = await build({
-      absWorkingDir: app,
-      entryPoints: ["plugin.ts"],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      metafile: true,
-      logLevel: "silent",
-    });
-    const tscniInputs = Object.keys(built.metafile.inputs).filter((p) => p.includes("@tscni/"));
-    expect(tscniInputs.length).toBeGreaterThan(5);
+    const { outfile, tscniInputs } = await bundleProbe("plugin.mjs", []);
     for (const input of tscniInputs) expect(input).toMatch(/^node_modules\/@tscni\/(types|version|skel)\/dist\/.+\.js$/);
 
     const version = execPlugin(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"1.0.0"}`);
@@ -262,22 +269,7 @@ describe("installed from tarballs, outside the workspace", () => {
   });
 
   it("bundles from the shipped src/ under the source condition, as cni-bundle does", async () => {
-    writeFileSync(join(app, "plugin.ts"), PLUGIN);
-    const outfile = join(app, "out", "plugin-from-source.mjs");
-    const built = await build({
-      absWorkingDir: app,
-      entryPoints: ["plugin.ts"],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      conditions: ["source"],
-      metafile: true,
-      logLevel: "silent",
-    });
-    const tscniInputs = Object.keys(built.metafile.inputs).filter((p) => p.includes("@tscni/"));
-    expect(tscniInputs.length).toBeGreaterThan(5);
+    const { outfile, tscniInputs } = await bundleProbe("plugin-from-source.mjs", ["source"]);
     for (const input of tscniInputs) expect(input).toMatch(/^node_modules\/@tscni\/(types|version|skel)\/src\/.+\.ts$/);
     const version = execPlugin(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"0.4.0"}`);
     expect(version.code, version.stderr).toBe(0);
