@@ -40,6 +40,13 @@ export interface StartEtcdOptions {
   tls?: boolean;
   /** The etcd binary; default `etcd` on PATH. */
   etcdPath?: string;
+  /**
+   * Run the members inside this network namespace (a name under /run/netns),
+   * listening on `host`: for tests whose plugins run in a namespace of their own.
+   */
+  netns?: string;
+  /** The address members listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 const live = new Set<() => void>();
@@ -96,17 +103,18 @@ export async function startEtcdCluster(options: StartEtcdOptions = {}): Promise<
   const ports: { client: number; peer: number }[] = [];
   for (let i = 0; i < count; i++) ports.push({ client: await freePort(), peer: await freePort() });
   const names = ports.map((_, i) => `m${i}`);
-  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i]!.peer}`).join(",");
+  const host = options.host ?? "127.0.0.1";
+  const initialCluster = names.map((n, i) => `${n}=http://${host}:${ports[i]!.peer}`).join(",");
 
   const members = names.map((name, i) => {
-    const clientUrl = `${scheme}://127.0.0.1:${ports[i]!.client}`;
+    const clientUrl = `${scheme}://${host}:${ports[i]!.client}`;
     const args = [
       "--name", name,
       "--data-dir", join(root, name),
       "--listen-client-urls", clientUrl,
       "--advertise-client-urls", clientUrl,
-      "--listen-peer-urls", `http://127.0.0.1:${ports[i]!.peer}`,
-      "--initial-advertise-peer-urls", `http://127.0.0.1:${ports[i]!.peer}`,
+      "--listen-peer-urls", `http://${host}:${ports[i]!.peer}`,
+      "--initial-advertise-peer-urls", `http://${host}:${ports[i]!.peer}`,
       "--initial-cluster", initialCluster,
       "--initial-cluster-token", token,
       "--initial-cluster-state", "new",
@@ -118,7 +126,9 @@ export async function startEtcdCluster(options: StartEtcdOptions = {}): Promise<
     ];
     let child: ChildProcess | undefined;
     const start = () => {
-      child = spawn(options.etcdPath ?? "etcd", args, { stdio: "ignore" });
+      const etcd = options.etcdPath ?? "etcd";
+      // `ip netns exec` execs etcd in place, so the child's pid is etcd's and a kill reaches it.
+      child = options.netns ? spawn("ip", ["netns", "exec", options.netns, etcd, ...args], { stdio: "ignore" }) : spawn(etcd, args, { stdio: "ignore" });
       child.on("error", () => {});
     };
     const exited = () =>
@@ -160,6 +170,7 @@ export async function startEtcdCluster(options: StartEtcdOptions = {}): Promise<
     tls,
     tlsFiles: certs ? { ca: certs.ca, cert: certs.cert, key: certs.key } : undefined,
     async waitReady(timeoutMs = 20_000) {
+      if (options.netns) return waitReadyInNetns(options.netns, endpoints, timeoutMs);
       const client = new EtcdClient({ endpoints, ...(tls && { tls }), timeoutMs, attemptTimeoutMs: 1_000 });
       try {
         await client.probeQuorum("/tscni-test-ready");
@@ -182,4 +193,23 @@ export async function startEtcdCluster(options: StartEtcdOptions = {}): Promise<
     throw new Error(`etcd cluster of ${count} did not become ready: ${(e as Error).message}`);
   }
   return cluster;
+}
+
+/** From outside a namespace the client cannot reach its members; etcdctl inside it can. */
+async function waitReadyInNetns(netns: string, endpoints: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      execFileSync("ip", ["netns", "exec", netns, "etcdctl", "--endpoints", endpoints.join(","), "--command-timeout=1s", "endpoint", "health"], {
+        stdio: "pipe",
+        env: { ...process.env, ETCDCTL_API: "3" },
+      });
+      return;
+    } catch (e) {
+      last = String((e as { stderr?: Buffer }).stderr ?? e);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`not healthy within ${timeoutMs} ms: ${last.trim()}`);
 }
