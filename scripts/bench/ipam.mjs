@@ -3,10 +3,10 @@
 // allocations per second with 8 processes allocating at once (each run in a
 // fresh data directory, median of several runs). `node -e 0` is the floor of
 // any Node plugin's exec.
-import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { execAsync, median, printTable, timedSync } from "./lib/measure.mjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const OURS = join(root, "dist", "bin", "host-local");
@@ -15,12 +15,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const PARALLEL = 8;
 const PER_WORKER = Number(process.env.BENCH_IPAM_ADDS ?? 25);
 const THROUGHPUT_RUNS = Number(process.env.BENCH_IPAM_RUNS ?? 3);
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 function config(dataDir) {
   return JSON.stringify({
@@ -41,25 +35,6 @@ function env(command, containerId) {
     CNI_IFNAME: "eth0",
     CNI_PATH: "/usr/lib/cni",
   };
-}
-
-function timedSync(file, args, childEnv, input) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(file, args, { env: childEnv, input });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${file}: exit ${r.status}: ${r.stdout}${r.stderr}`);
-  return ms;
-}
-
-function execAsync(file, childEnv, input) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, [], { env: childEnv, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${file}: exit ${code}: ${out}`))));
-    child.stdin.end(input);
-  });
 }
 
 function latencies() {
@@ -135,11 +110,7 @@ export default async function bench() {
     [`allocations/s, ${PARALLEL} processes, ours`, "", "", (oursRate / goRate).toFixed(2), oursRate.toFixed(1)],
     [`allocations/s, ${PARALLEL} processes, Go`, "", "", "1.00", goRate.toFixed(1)],
   ];
-  const head = ["case", "median ms", "x floor", "x Go", "per second"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  printTable(["case", "median ms", "x floor", "x Go", "per second"], rows);
   console.log(`(${ROUNDS} interleaved rounds for latency; ${THROUGHPUT_RUNS} runs of ${PARALLEL}x${PER_WORKER} ADDs for throughput; /20 range)`);
   console.log(`host-local's own work per ADD (ADD - VERSION, ours): ${(lat.ours.add - lat.version).toFixed(1)} ms`);
 }

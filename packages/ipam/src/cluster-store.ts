@@ -65,6 +65,9 @@ export interface ClusterAllocation {
 
 export const DEFAULT_CLUSTER_PREFIX = "/tscni/ipam/";
 
+/** The last allocation queued per node and network in this process; see `allocate`. */
+const turns = new Map<string, Promise<void>>();
+
 /** How often one ADD goes back to etcd after losing a race for an address before it gives up (code 11). */
 const MAX_ROUNDS = 64;
 
@@ -106,8 +109,27 @@ export class ClusterStore {
   /**
    * One address from every range set, reserved together in one transaction:
    * all or none. An attachment that already holds addresses gets them back.
+   * Within one process (a daemon serving many ADDs), allocations of one node
+   * in one network take turns: racing each other for the same next address
+   * would only cost round trips. Across processes and nodes, etcd decides.
    */
   async allocate(request: ClusterRequest): Promise<ClusterAllocation[]> {
+    const turn = `${this.#node}\0${this.#base}`;
+    const previous = turns.get(turn) ?? Promise.resolve();
+    const mine = previous.then(() => this.#allocate(request));
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    turns.set(turn, settled);
+    try {
+      return await mine;
+    } finally {
+      if (turns.get(turn) === settled) turns.delete(turn);
+    }
+  }
+
+  async #allocate(request: ClusterRequest): Promise<ClusterAllocation[]> {
     const { owner, rangeSets } = request;
     const exclude = request.exclude ?? [];
     for (const [i, r] of (request.requested ?? []).entries()) {
@@ -130,9 +152,9 @@ export class ClusterStore {
           const text = formatIp(ip);
           return isGatewayOf(set, ip) || snapshot.held.has(text) || taken.has(text) || exclude.some((p) => prefixContains(p, ip));
         });
-        // The first free address after the cursor, as host-local; after a lost race, one of the next few at random,
-        // so concurrent ADDs that read the same snapshot stop colliding on the same address.
-        const pick = round === 0 ? free.next().value : pickAmongNext(free, 8);
+        // The first free address after the cursor, as host-local. After a lost race, one of the next few at random,
+        // a window that widens with every loss, so ADDs racing from many nodes spread out instead of colliding again.
+        const pick = round === 0 ? free.next().value : pickAmongNext(free, 16 * round);
         if (!pick) throw new CniError(ErrorCode.TryAgainLater, `no free address in range set ${i} (${formatRangeSet(set)})`, "every address is reserved; DEL or GC unused attachments");
         return pick;
       });
@@ -163,7 +185,7 @@ export class ClusterStore {
         }
         taken.add(formatIp(picks[i]!.ip));
       }
-      if (round % 8 === 7) snapshot = await this.#snapshot(rangeSets.length);
+      snapshot = await this.#snapshot(rangeSets.length);
     }
     throw new CniError(ErrorCode.TryAgainLater, `lost the race for an address ${MAX_ROUNDS} times`, "the range is under heavy concurrent allocation; retry");
   }
