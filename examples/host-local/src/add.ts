@@ -3,11 +3,11 @@
  * in one go; if a later set fails, what this ADD reserved is released again.
  * Returns the abbreviated IPAM result (no interfaces, no interface index).
  */
-import { type Allocation, type DiskStore, type Owner, allocate, formatIp } from "@tscni/ipam";
+import { type Allocation, type LockedDiskStore, type Owner, allocate, formatIp } from "@tscni/ipam";
 import type { ResultInput } from "@tscni/skel";
 import { type AddSettings, type HostLocalArgs, addSettings } from "./config.js";
 
-function allocateEverySet(store: DiskStore, settings: AddSettings, owner: Owner): Allocation[] {
+function allocateEverySet(store: LockedDiskStore, settings: AddSettings, owner: Owner): Allocation[] {
   const done: Allocation[] = [];
   try {
     for (const [index, rangeSet] of settings.rangeSets.entries()) {

@@ -9,8 +9,10 @@
  * It is the same lock Go's host-local takes on `<dataDir>/<network>/lock`.
  */
 import { spawn } from "node:child_process";
-import { accessSync, closeSync, constants, openSync } from "node:fs";
-import { CniError, ErrorCode } from "@tscni/types";
+import { accessSync, closeSync, constants, fstatSync, openSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { CniError, ErrorCode, isCniError } from "@tscni/types";
+import { assertFileOrMissing, createFile, entryExists } from "./data-files.js";
 
 export interface FileLock extends Disposable {
   readonly path: string;
@@ -41,16 +43,41 @@ function findFlock(): string {
 
 let flockProgram: string | undefined;
 
-/** Waits for an exclusive lock on `path` (created if missing, mode 0644). */
+/**
+ * Opens the lock file, creating it if missing, without following a link or
+ * blocking on a FIFO: anything but a regular file there is code 11 naming it.
+ */
+function openLockFile(path: string): number {
+  try {
+    assertFileOrMissing(path);
+    if (!entryExists(path)) createFile(dirname(path), basename(path), "");
+  } catch (e) {
+    if (isCniError(e)) throw e;
+    throw new CniError(ErrorCode.IOFailure, `cannot open lock file ${path}`, (e as Error).message);
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ELOOP") throw swapped(path);
+    throw new CniError(ErrorCode.IOFailure, `cannot open lock file ${path}`, (e as Error).message);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw swapped(path);
+  }
+  return fd;
+}
+
+function swapped(path: string): CniError {
+  return new CniError(ErrorCode.TryAgainLater, `${path} is not a regular file; refusing to follow or lock it`, "it changed while being opened");
+}
+
+/** Waits for an exclusive lock on `path` (created if missing, mode 0644; a link or other non-regular file: code 11). */
 export async function lockFile(path: string, opts: LockOptions = {}): Promise<FileLock> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const program = opts.flockPath ?? (flockProgram ??= findFlock());
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o644);
-  } catch (e) {
-    throw new CniError(ErrorCode.IOFailure, `cannot open lock file ${path}`, (e as Error).message);
-  }
+  const fd = openLockFile(path);
   const seconds = Math.max(timeoutMs / 1000, 0.001).toFixed(3);
   // No pipes: stdio streams would load net and stream machinery for nothing (~2 ms per exec);
   // flock's own message, if any, goes to our stderr, which is the runtime's log.

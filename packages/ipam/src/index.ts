@@ -29,7 +29,7 @@ export type { Allocation, AllocateOptions, Owner, Reservation, ReservationStore 
 export { allocate, candidates, sameOwner } from "./allocator.js";
 export type { FileLock, LockOptions } from "./flock.js";
 export { lockFile } from "./flock.js";
-export type { DiskStoreOptions, ReservationScope } from "./disk-store.js";
+export type { DiskStoreOptions, LockedDiskStore, ReservationScope } from "./disk-store.js";
 export { CLAIMS_DIR, DEFAULT_DATA_DIR, DiskStore, formatOwner, parseOwner } from "./disk-store.js";
 export { parseResolvConf, readResolvConf } from "./resolv-conf.js";
 export type { DnsInput, RequestedAddress, RequestOptions, RequestSources, RouteInput } from "./config-parts.js";

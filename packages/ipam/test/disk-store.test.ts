@@ -172,8 +172,49 @@ describe("lockFile", () => {
     expect(error.msg).toContain("missing-dir");
   });
 
-  it("refuses to be used outside withLock", () => {
+});
+
+describe("withLock hands each call its own locked view", () => {
+  it("a view used after its withLock returned (work not awaited) cannot act under a later call's lock", async () => {
     const store = new DiskStore({ dataDir, network: "net1" });
-    expect(() => store.reserve(ip("169.254.20.2"), owner("c"), 0)).toThrow(/outside withLock/);
+    let leaked: { reserve(ip: unknown, owner: unknown, index: number): boolean } | undefined;
+    await store.withLock((s) => {
+      leaked = s;
+    });
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const done = new Promise<void>((r) => (release = r));
+    const second = store.withLock(async (s) => {
+      const before = s.reservations().map((r) => formatIp(r.ip));
+      entered();
+      await done;
+      return { before, after: s.reservations().map((r) => formatIp(r.ip)) };
+    });
+    await inside;
+    expect(() => leaked?.reserve(ip("169.254.20.5"), owner("late"), 0)).toThrow(/withLock/);
+    release();
+    expect(await second).toEqual({ before: [], after: [] });
+    expect(files(join(dataDir, "net1"))).toEqual(["lock"]);
+  });
+
+  it("serialises two concurrent calls on one instance, each reading only what it may", async () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    const log: string[] = [];
+    const one = (id: string) =>
+      store.withLock(async (s) => {
+        log.push(`enter ${id}`);
+        const seen = s.reservations().length;
+        await new Promise((r) => setTimeout(r, 30));
+        const got = formatIp(allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner(id) }).address);
+        log.push(`leave ${id}`);
+        return { seen, got };
+      });
+    const [a, b] = await Promise.all([one("a"), one("b")]);
+    expect(log).toEqual(["enter a", "leave a", "enter b", "leave b"]);
+    expect([a, b]).toEqual([
+      { seen: 0, got: "169.254.20.2" },
+      { seen: 1, got: "169.254.20.3" },
+    ]);
   });
 });

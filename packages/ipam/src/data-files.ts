@@ -1,0 +1,223 @@
+/**
+ * The only way the store touches files in its data directory. Anyone with
+ * write access to the directory can plant a symbolic link, a directory or a
+ * FIFO under a name the store uses, so:
+ *
+ * - nothing is opened unless `lstat` says it is a regular file, and the open
+ *   itself refuses links and never blocks (O_NOFOLLOW|O_NONBLOCK), with fstat
+ *   confirming what was opened: a FIFO never hangs a verb;
+ * - every file is created complete under an unpredictable temporary name
+ *   (O_CREAT|O_EXCL|O_NOFOLLOW), then given its name with link(2) (fails if
+ *   the name exists) or rename(2) (replaces the entry itself): neither follows
+ *   a link at the destination, so no write leaves the directory;
+ * - nothing is removed unless it is a regular file.
+ *
+ * Node has no openat(2), so the directories on the way are checked by path
+ * (`assertDirectory`) and trusted once checked.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  type Stats,
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { CniError, ErrorCode } from "@tscni/types";
+
+/** What is under a name: nothing, a regular file with its content, or something the store must not touch. */
+export type Entry = { kind: "missing" } | { kind: "file"; content: string } | { kind: "other"; what: string };
+
+const MISSING: Entry = { kind: "missing" };
+
+function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException)?.code;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    if (errno(e) === "ENOENT" || errno(e) === "ENOTDIR") return undefined;
+    throw e;
+  }
+}
+
+function describeType(st: Stats): string {
+  if (st.isSymbolicLink()) return "a symbolic link";
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  return "a device";
+}
+
+/** Reads `path` if it is a regular file; never follows a link, never blocks on a FIFO. */
+export function readEntry(path: string): Entry {
+  const st = lstatOrUndefined(path);
+  if (!st) return MISSING;
+  if (!st.isFile()) return { kind: "other", what: describeType(st) };
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    if (errno(e) === "ENOENT") return MISSING;
+    if (errno(e) === "ELOOP") return { kind: "other", what: "a symbolic link" };
+    if (errno(e) === "ENXIO") return { kind: "other", what: "a special file" };
+    throw e;
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return { kind: "other", what: describeType(opened) };
+    return { kind: "file", content: readFileSync(fd, "utf8") };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether anything at all (a dangling link included) is under `path`. */
+export function entryExists(path: string): boolean {
+  return lstatOrUndefined(path) !== undefined;
+}
+
+/** The names in a directory whose entries are regular files; none when it does not exist. */
+export function regularFilesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => d.name);
+  } catch (e) {
+    if (errno(e) === "ENOENT") return [];
+    throw e;
+  }
+}
+
+/** Every name in a directory, of any type; none when it does not exist. */
+export function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    if (errno(e) === "ENOENT") return [];
+    throw e;
+  }
+}
+
+/** Unlinks `path` only if it is a regular file; true when it was removed. */
+export function removeFile(path: string): boolean {
+  if (!lstatOrUndefined(path)?.isFile()) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (e) {
+    if (errno(e) === "ENOENT") return false;
+    throw e;
+  }
+}
+
+/**
+ * Refuses (code 11, naming it) a directory of the store that is a link or not
+ * a directory: every file the store creates must stay inside the data directory.
+ */
+export function assertDirectory(path: string): void {
+  const st = lstatOrUndefined(path);
+  if (st && !st.isDirectory()) {
+    throw new CniError(ErrorCode.TryAgainLater, `${path} is ${describeType(st)}, not a directory; refusing to use it`, "remove it or fix the data directory");
+  }
+}
+
+/** Refuses (code 11, naming it) anything but a regular file or nothing at `path`, where the store keeps one of its files. */
+export function assertFileOrMissing(path: string): void {
+  const st = lstatOrUndefined(path);
+  if (st && !st.isFile()) {
+    throw new CniError(
+      ErrorCode.TryAgainLater,
+      `${path} is ${describeType(st)}, not a regular file; refusing to follow or replace it`,
+      "remove it; the store recreates the file",
+    );
+  }
+}
+
+const TEMPORARY = /^\.tmp-(\d+)-[0-9a-f]{16}$/;
+
+/** A temporary name nobody can guess: our pid (for the leftover sweep) and 64 random bits. */
+function temporaryName(): string {
+  return `.tmp-${process.pid}-${randomBytes(8).toString("hex")}`;
+}
+
+/** Writes `content` to a new file under a fresh temporary name in `dir`; returns its path. */
+function writeTemporary(dir: string, content: string): string {
+  const path = join(dir, temporaryName());
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    writeSync(fd, content);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(path);
+    throw e;
+  }
+  closeSync(fd);
+  return path;
+}
+
+/** Creates `<dir>/<name>` with its content in one step; false when anything is already under that name. */
+export function createFile(dir: string, name: string, content: string): boolean {
+  const tmp = writeTemporary(dir, content);
+  try {
+    linkSync(tmp, join(dir, name));
+    return true;
+  } catch (e) {
+    if (errno(e) === "EEXIST") return false;
+    throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/**
+ * Replaces `<dir>/<name>` with a new file in one step. The caller has checked
+ * that what is there is a regular file; if it was swapped for a link since,
+ * the link itself is replaced, never its target. False when a directory took its place.
+ */
+export function replaceFile(dir: string, name: string, content: string): boolean {
+  const tmp = writeTemporary(dir, content);
+  try {
+    renameSync(tmp, join(dir, name));
+    return true;
+  } catch (e) {
+    unlinkSync(tmp);
+    if (errno(e) === "EISDIR" || errno(e) === "ENOTEMPTY" || errno(e) === "EEXIST") return false;
+    throw e;
+  }
+}
+
+/**
+ * Removes temporary files of `dir` left by a process killed mid-write: their
+ * writer (the pid in the name) is gone, or they are older than a minute (the
+ * pid was reused). They otherwise live for microseconds.
+ */
+export function sweepTemporaries(dir: string): void {
+  const cutoff = Date.now() - 60_000;
+  for (const name of regularFilesIn(dir)) {
+    const writer = TEMPORARY.exec(name)?.[1] ?? /^\.tmp-(\d+)-\d+$/.exec(name)?.[1];
+    if (writer === undefined) continue;
+    const st = lstatOrUndefined(join(dir, name));
+    if (st?.isFile() && (st.mtimeMs < cutoff || !processAlive(Number(writer)))) removeFile(join(dir, name));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errno(e) === "EPERM";
+  }
+}
