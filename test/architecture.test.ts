@@ -15,6 +15,8 @@ const allowed: Record<string, string[]> = {
   libcni: ["types", "version", "invoke"],
   cnitool: ["types", "version", "invoke", "libcni"],
   netns: ["types"],
+  // nftables through `nft`, run inside a namespace the way netns runs `ip`.
+  nft: ["types", "netns"],
   ipam: ["types", "etcd"],
   // etcd's JSON gateway over node:http/https; no SDK package beyond the error type.
   etcd: ["types"],
