@@ -1,5 +1,6 @@
 import { delegateAdd, delegateDel } from "@tscni/invoke";
-import { assertMac, netns, openNetns, UndoStack } from "@tscni/netns";
+import { assertMac, netns, openNetns } from "@tscni/netns";
+import { UndoStack } from "@tscni/skel";
 import type { Link, NetNs, VethPair } from "@tscni/netns";
 import type { CmdArgs, ResultInput } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";

@@ -1,5 +1,6 @@
 import { delegateAdd, delegateDel } from "@tscni/invoke";
-import { netns, openNetns, UndoStack } from "@tscni/netns";
+import { netns, openNetns } from "@tscni/netns";
+import { UndoStack } from "@tscni/skel";
 import type { NetNs } from "@tscni/netns";
 import type { CmdArgs, ResultInput } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";

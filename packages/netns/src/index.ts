@@ -9,7 +9,6 @@ export type { Address, Family, Link, RouteEntry } from "./ip-json.js";
 export { assertCidr, assertIp, addrAdd, addrDel, bridgeAdd, linkDel, linkSet, linkSetLines, routeAdd, routeDel, routeSpecOf, vethAdd } from "./commands.js";
 export type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, VethEnd, Words } from "./commands.js";
 export { assertIfName, assertMac, ifNameProblem, sysctlPath } from "./names.js";
-export { UndoStack } from "./undo.js";
 export { canonicalCidr, canonicalIp, canonicalNetwork, contains, familyOf, firstHost } from "./addr.js";
 export { containerProblems, verifyContainer } from "./verify.js";
 export type { ContainerView, VerifyOptions } from "./verify.js";

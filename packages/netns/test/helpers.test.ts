@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { canonicalCidr, canonicalIp, canonicalNetwork, containerProblems, contains, firstHost, UndoStack } from "@tscni/netns";
+import { canonicalCidr, canonicalIp, canonicalNetwork, containerProblems, contains, firstHost } from "@tscni/netns";
+import { UndoStack } from "@tscni/skel";
 import type { ContainerView } from "@tscni/netns";
 
 describe("address canonicalisation", () => {

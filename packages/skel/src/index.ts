@@ -3,6 +3,7 @@ export type { DispatchIO } from "./dispatch.js";
 export { pluginMain } from "./plugin-main.js";
 export { definePlugin } from "./plugin.js";
 export { lazySchema } from "./lazy-schema.js";
+export { UndoStack } from "./undo.js";
 export type {
   AnyPlugin,
   ArgsOf,
