@@ -76,6 +76,8 @@ export interface LinkChanges {
   /** Bridge to enslave to; `null` releases the link from its master. */
   master?: string | null;
   promisc?: boolean;
+  /** Receive all multicast frames (`ip link set ... allmulticast on`). */
+  allmulti?: boolean;
   /** Move to this namespace (a path), optionally renamed by `name`. */
   netnsPath?: string;
   name?: string;
@@ -92,6 +94,7 @@ export function linkSet(dev: string, c: LinkChanges): Words {
   if (c.master === null) words.push("nomaster");
   else if (c.master !== undefined) words.push("master", assertIfName(c.master, "bridge name"));
   if (c.promisc !== undefined) words.push("promisc", c.promisc ? "on" : "off");
+  if (c.allmulti !== undefined) words.push("allmulticast", c.allmulti ? "on" : "off");
   if (c.up !== undefined) words.push(c.up ? "up" : "down");
   return words;
 }
