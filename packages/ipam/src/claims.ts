@@ -17,7 +17,17 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Owner, sameOwner } from "./allocator.js";
-import { createFile, entryExists, namesIn, readEntry, regularFilesIn, removeFile, replaceFile, sweepTemporaries } from "./data-files.js";
+import {
+  createFile,
+  entryExists,
+  namesIn,
+  readEntry,
+  readListedFile,
+  regularFilesIn,
+  removeFile,
+  replaceFile,
+  sweepTemporaries,
+} from "./data-files.js";
 import { type IpAddress, formatIp, parseIp } from "./ip.js";
 
 export const CLAIMS_DIR = ".tscni-claims";
@@ -66,8 +76,8 @@ export class Claims {
     return this.#otherNetworkDirs;
   }
 
-  #read(name: string): Claim | undefined {
-    const entry = readEntry(join(this.dir, name));
+  #read(name: string, listed = false): Claim | undefined {
+    const entry = listed ? readListedFile(join(this.dir, name)) : readEntry(join(this.dir, name));
     return entry.kind === "file" ? parseClaim(entry.content) : undefined;
   }
 
@@ -97,7 +107,7 @@ export class Claims {
     const out: { ip: IpAddress; claim: Claim }[] = [];
     for (const name of regularFilesIn(this.dir)) {
       const ip = parseIp(name);
-      const claim = ip && this.#read(name);
+      const claim = ip && this.#read(name, true);
       if (ip && claim?.network === this.#network) out.push({ ip, claim });
     }
     return out;

@@ -24,7 +24,7 @@ import {
   linkSync,
   lstatSync,
   openSync,
-  readFileSync,
+  readSync,
   readdirSync,
   renameSync,
   unlinkSync,
@@ -64,6 +64,16 @@ export function readEntry(path: string): Entry {
   const st = lstatOrUndefined(path);
   if (!st) return MISSING;
   if (!st.isFile()) return { kind: "other", what: describeType(st) };
+  return readOpened(path);
+}
+
+/** As readEntry, for a name the directory listing just called a regular file (`regularFilesIn`): no second lstat. */
+export function readListedFile(path: string): Entry {
+  return readOpened(path);
+}
+
+/** Opens without following a link or blocking, and reads only what fstat calls a regular file. */
+function readOpened(path: string): Entry {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -76,7 +86,11 @@ export function readEntry(path: string): Entry {
   try {
     const opened = fstatSync(fd);
     if (!opened.isFile()) return { kind: "other", what: describeType(opened) };
-    return { kind: "file", content: readFileSync(fd, "utf8") };
+    // Reservation files are a few dozen bytes: one read of the size fstat gave, a loop for the odd short read.
+    const buf = Buffer.allocUnsafe(opened.size);
+    let got = 0;
+    for (let n = -1; got < buf.length && n !== 0; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    return { kind: "file", content: buf.toString("utf8", 0, got) };
   } finally {
     closeSync(fd);
   }

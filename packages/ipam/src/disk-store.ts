@@ -28,6 +28,7 @@ import {
   entryExists,
   namesIn,
   readEntry,
+  readListedFile,
   regularFilesIn,
   removeFile,
   replaceFile,
@@ -201,7 +202,7 @@ export class LockedDiskStore implements ReservationStore {
     const out: Reservation[] = [];
     for (const name of regularFilesIn(this.dir)) {
       const ip = parseIp(name);
-      const entry = ip && readEntry(join(this.dir, name));
+      const entry = ip && readListedFile(join(this.dir, name));
       if (ip && entry && entry.kind === "file") out.push({ ip, owner: parseOwner(entry.content) });
     }
     return out;
