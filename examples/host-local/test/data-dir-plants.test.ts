@@ -130,8 +130,17 @@ describe.skipIf(skip)("host-local with a stray directory or FIFO in its data dir
     mkdirSync(join(p.dataDir, ".tscni-claims"), { recursive: true });
     execFileSync("mkfifo", [join(p.dataDir, "hlnet", "169.254.30.2"), join(p.dataDir, ".tscni-claims", "169.254.30.3")]);
     const config = network({ dataDir: p.dataDir });
+    // As support.run, with a timeout: a hang is a failure here, not a stuck test.
     const exec = (command: string, extra: object = {}) =>
-      execPlugin({ binary: OURS, command, config: { ...config, ...extra }, containerId: "c1", netns: "/var/run/netns/tscni-hl-unused", path: ["/usr/lib/cni"], timeoutMs: 10_000 });
+      execPlugin({
+        binary: OURS,
+        command,
+        config: { ...config, ...extra },
+        containerId: "c1",
+        netns: "/var/run/netns/tscni-hl-unused",
+        path: ["/usr/lib/cni"],
+        timeoutMs: 10_000,
+      });
     const add = await exec("ADD");
     expect(add.exitCode, add.stdout + add.stderr).toBe(0);
     expect(addressesOf(add.json)).toEqual(["169.254.30.4"]);
