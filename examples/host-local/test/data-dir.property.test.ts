@@ -1,0 +1,91 @@
+/**
+ * Random plants in the data directory, then random verbs of the built
+ * host-local: every exec answers (no hang) with one document, DEL succeeds
+ * unless the lock itself is planted, a planted address is never handed out,
+ * nothing outside the data directory changes and no plant is removed.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { execPlugin } from "@tscni/netns/testkit";
+import { skipReason } from "../../../test/support/prereq.js";
+import { OURS, addressesOf, network, tempDataDirs } from "./support.js";
+
+const tempDir = tempDataDirs();
+
+const KINDS = ["dangling link", "link to a file", "link to an empty file", "link to a directory", "directory", "fifo"] as const;
+const ADDRESSES = ["169.254.60.2", "169.254.60.3", "169.254.60.4"];
+const NAMES = [...ADDRESSES, "last_reserved_ip.0", "lock"];
+const WHERE = ["hlnet", "other", ".tscni-claims"];
+
+const plantArb = fc.record({ where: fc.constantFrom(...WHERE), name: fc.constantFrom(...NAMES), kind: fc.constantFrom(...KINDS) });
+const verbArb = fc.record({
+  command: fc.constantFrom("ADD", "ADD", "DEL", "CHECK", "GC", "STATUS"),
+  id: fc.constantFrom("c1", "c2"),
+  ask: fc.option(fc.constantFrom(...ADDRESSES)),
+});
+
+describe.skipIf(skipReason({ executables: [OURS] }))("host-local with random plants in its data directory (property)", () => {
+  it("answers every verb, never hands out a planted address, never changes anything outside", { timeout: 300_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(plantArb, { minLength: 1, maxLength: 4 }), fc.array(verbArb, { minLength: 2, maxLength: 6 }), async (plants, verbs) => {
+        const root = tempDir("prop");
+        const outside = join(root, "outside");
+        mkdirSync(outside);
+        const victim = { file: join(outside, "precious"), empty: join(outside, "empty"), dir: join(outside, "dir"), missing: join(outside, "gone") };
+        writeFileSync(victim.file, "precious\n");
+        writeFileSync(victim.empty, "");
+        mkdirSync(victim.dir);
+        const dataDir = join(root, "data");
+        const planted: { path: string; name: string; where: string }[] = [];
+        for (const p of plants) {
+          const path = join(dataDir, p.where, p.name);
+          mkdirSync(join(dataDir, p.where), { recursive: true });
+          if (planted.some((q) => q.path === path)) continue;
+          const target = { "dangling link": victim.missing, "link to a file": victim.file, "link to an empty file": victim.empty, "link to a directory": victim.dir }[
+            p.kind as string
+          ];
+          if (target) symlinkSync(target, path);
+          else if (p.kind === "directory") mkdirSync(path);
+          else execFileSync("mkfifo", [path]);
+          planted.push({ path, name: p.name, where: p.where });
+        }
+        const lockPlanted = planted.some((p) => p.name === "lock" && p.where === "hlnet");
+        const blocked = new Set(planted.filter((p) => ADDRESSES.includes(p.name)).map((p) => p.name));
+        const config = network({ dataDir, ipam: { ranges: [[{ subnet: "169.254.60.0/29" }]] } });
+        const results = new Map<string, unknown>();
+        for (const v of verbs) {
+          const extra =
+            v.command === "GC" ? { "cni.dev/valid-attachments": [] } : v.command === "CHECK" ? { prevResult: results.get(v.id) ?? { cniVersion: "1.1.0", ips: [] } } : {};
+          const r = await execPlugin({
+            binary: OURS,
+            command: v.command,
+            config: { ...config, ...extra },
+            containerId: v.id,
+            netns: "/var/run/netns/tscni-hl-unused",
+            path: ["/usr/lib/cni"],
+            args: v.ask === null ? "" : `IP=${v.ask}`,
+            timeoutMs: 10_000,
+          });
+          const what = `${v.command} ${v.id} ${v.ask ?? ""}: ${r.stdout}${r.stderr}`;
+          expect([0, 1], what).toContain(r.exitCode);
+          expect(r.stdout, what).not.toContain("    at ");
+          if (r.exitCode === 1) expect(r.json, what).toMatchObject({ code: expect.any(Number), msg: expect.any(String) });
+          if (v.command === "DEL" && !lockPlanted) expect(r.exitCode, what).toBe(0);
+          if (v.command === "ADD" && r.exitCode === 0) {
+            for (const ip of addressesOf(r.json)) expect(blocked.has(ip), what).toBe(false);
+            results.set(v.id, r.json);
+          }
+        }
+        expect(readFileSync(victim.file, "utf8")).toBe("precious\n");
+        expect(readFileSync(victim.empty, "utf8")).toBe("");
+        expect(readdirSync(victim.dir)).toEqual([]);
+        expect(existsSync(victim.missing)).toBe(false);
+        for (const p of planted) expect(lstatSync(p.path).isFile(), p.path).toBe(false);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
