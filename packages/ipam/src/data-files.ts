@@ -158,7 +158,8 @@ export function assertFileOrMissing(path: string): void {
   }
 }
 
-const TEMPORARY = /^\.tmp-(\d+)-[0-9a-f]{16}$/;
+/** `.tmp-<pid>-<random>`; a counter in place of the random bits: files left by earlier versions. */
+const TEMPORARY = /^\.tmp-(\d+)-(?:[0-9a-f]{16}|\d+)$/;
 
 /** A temporary name nobody can guess: our pid (for the leftover sweep) and 64 random bits. */
 function temporaryName(): string {
@@ -219,7 +220,7 @@ export function replaceFile(dir: string, name: string, content: string): boolean
 export function sweepTemporaries(dir: string): void {
   const cutoff = Date.now() - 60_000;
   for (const name of regularFilesIn(dir)) {
-    const writer = TEMPORARY.exec(name)?.[1] ?? /^\.tmp-(\d+)-\d+$/.exec(name)?.[1];
+    const writer = TEMPORARY.exec(name)?.[1];
     if (writer === undefined) continue;
     const st = lstatOrUndefined(join(dir, name));
     if (st?.isFile() && (st.mtimeMs < cutoff || !processAlive(Number(writer)))) removeFile(join(dir, name));

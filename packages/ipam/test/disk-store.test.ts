@@ -151,6 +151,18 @@ describe("temporary claim files", () => {
     await store.withLock((s) => s.gc([]));
     expect(files(claimsDir)).toEqual([`.tmp-${process.pid}-77`]);
   });
+
+  it("have random names, and are swept from the network's directory too", async () => {
+    const store = new DiskStore({ dataDir, network: "net1" });
+    store.ensureDirectories();
+    const netDir = join(dataDir, "net1");
+    writeFileSync(join(netDir, ".tmp-999999999-0123456789abcdef"), "dead\r\neth0");
+    writeFileSync(join(netDir, `.tmp-${process.pid}-fedcba9876543210`), "live\r\neth0");
+    await store.withLock((s) => allocate({ store: s, rangeSet, rangeSetIndex: 0, owner: owner("c1") }));
+    await store.withLock((s) => s.releaseByOwner(owner("c1")));
+    expect(files(netDir)).toEqual([`.tmp-${process.pid}-fedcba9876543210`, "last_reserved_ip.0", "lock"]);
+    expect(files(join(dataDir, CLAIMS_DIR))).toEqual([]);
+  });
 });
 
 describe("lockFile", () => {
