@@ -10,6 +10,7 @@ import type { Addressing } from "./addressing.js";
 import { normalise } from "./config.js";
 import type { BridgeConfig, BridgeSettings } from "./config.js";
 import { containerLines, hostLines } from "./links.js";
+import { attachmentOf, masqueradeRules, masqueradeTable } from "./masquerade.js";
 
 export type BridgeArgs = CmdArgs<NetConf & BridgeConfig>;
 
@@ -87,6 +88,11 @@ export async function add(args: BridgeArgs): Promise<ResultInput> {
   // With DAD on, a tentative address cannot be used yet: hand the container over once it settled.
   if (s.dad && plan.ips.some((ip) => ip.address.includes(":"))) await container.waitForDad(args.ifName, { timeoutMs: 10_000 });
   await enableForwarding(host, plan.bridgeAddresses);
+  if (s.ipMasq && plan.ips.length > 0) {
+    const table = masqueradeTable();
+    undo.push("remove the masquerade rules", () => table.remove(attachmentOf(args)));
+    await table.apply(attachmentOf(args), masqueradeRules(plan.ips));
+  }
 
   undo.disarm();
   return buildResult(args, s, { bridge, veth, plan, ipamDns: ipam.dns });

@@ -5,6 +5,7 @@ import type { Result } from "@tscni/types";
 import type { BridgeArgs } from "./add.js";
 import { normalise } from "./config.js";
 import type { BridgeSettings } from "./config.js";
+import { attachmentOf, masqueradeRules, masqueradeTable } from "./masquerade.js";
 
 function fail(msg: string, details?: string): never {
   throw new CniError(ErrorCode.Internal, msg, details);
@@ -35,4 +36,8 @@ export async function check(args: BridgeArgs): Promise<void> {
   const link = view.links.find((l) => l.name === args.ifName);
   if (link?.kind !== "veth") fail(`${args.ifName} in ${args.netns} is a ${link?.kind ?? "link"}, not a veth`);
   await checkHostSide(s, prev);
+  if (s.ipMasq) {
+    const problems = await masqueradeTable().verify(attachmentOf(args), masqueradeRules(prev.ips ?? []));
+    if (problems.length > 0) fail(`masquerade rules of ${args.containerId}/${args.ifName} differ from the config`, problems.join("; "));
+  }
 }

@@ -14,6 +14,8 @@ function buildSchema() {
     isDefaultGateway: z.optional(z.boolean()),
     forceAddress: z.optional(z.boolean()),
     ipMasq: z.optional(z.boolean()),
+    /** Go's choice between iptables and nftables; this bridge drives nftables only. */
+    ipMasqBackend: z.optional(z.string()),
     mtu: z.optional(z.int().check(z.gte(68), z.lte(65535))),
     hairpinMode: z.optional(z.boolean()),
     promiscMode: z.optional(z.boolean()),
@@ -47,6 +49,8 @@ export interface BridgeSettings {
   dad: boolean;
   /** Undefined: layer 2 only, no addresses. */
   ipamType?: string;
+  /** Masquerade the container's traffic leaving the bridge's subnets (nftables). */
+  ipMasq: boolean;
 }
 
 function unsupported(field: string, value: unknown, why: string): never {
@@ -54,7 +58,9 @@ function unsupported(field: string, value: unknown, why: string): never {
 }
 
 export function normalise(c: BridgeConfig): BridgeSettings {
-  if (c.ipMasq) unsupported("ipMasq", c.ipMasq, "this bridge example does not set up NAT; remove ipMasq or set it to false");
+  if (c.ipMasqBackend !== undefined && c.ipMasqBackend !== "nftables") {
+    unsupported("ipMasqBackend", c.ipMasqBackend, 'this bridge masquerades with nftables only; use "nftables" or leave it out');
+  }
   if (c.vlan) unsupported("vlan", c.vlan, "this bridge example does not configure VLAN filtering");
   if (c.macspoofchk) unsupported("macspoofchk", c.macspoofchk, "this bridge example does not install nftables rules");
   if (c.hairpinMode && c.promiscMode) {
@@ -72,5 +78,6 @@ export function normalise(c: BridgeConfig): BridgeSettings {
     // A hairpin port echoes the container's own neighbour solicitations back to it, which DAD takes for a duplicate.
     dad: c.enabledad === true && c.hairpinMode !== true,
     ...(c.ipam?.type && { ipamType: c.ipam.type }),
+    ipMasq: c.ipMasq === true,
   };
 }

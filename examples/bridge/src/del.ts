@@ -1,6 +1,7 @@
 import { delegateDel } from "@tscni/invoke";
 import { deleteLinkForDel } from "@tscni/netns";
 import type { BridgeArgs } from "./add.js";
+import { attachmentOf, masqueradeTable } from "./masquerade.js";
 
 /**
  * Best effort and idempotent: the container end goes (its host peer leaves
@@ -12,6 +13,7 @@ export async function del(args: BridgeArgs): Promise<void> {
   const ipamType = args.config.ipam?.type || undefined;
   try {
     await deleteLinkForDel(args.netns, args.ifName, { onSkip: (why) => args.log.debug(`no link to delete: ${why}`) });
+    if (args.config.ipMasq === true) await masqueradeTable().remove(attachmentOf(args));
   } finally {
     if (ipamType !== undefined) await delegateDel(ipamType, args.stdin);
   }

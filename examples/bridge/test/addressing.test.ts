@@ -11,7 +11,7 @@ const addr = (cidr: string, scope = "global"): Address => {
 
 describe("normalise", () => {
   test("defaults, and isDefaultGateway implies isGateway", () => {
-    expect(normalise({})).toEqual({ bridge: "cni0", isGateway: false, isDefaultGateway: false, forceAddress: false, hairpin: false, promisc: false, dad: false });
+    expect(normalise({})).toEqual({ bridge: "cni0", isGateway: false, isDefaultGateway: false, forceAddress: false, hairpin: false, promisc: false, ipMasq: false, dad: false });
     expect(normalise({ isDefaultGateway: true })).toMatchObject({ isGateway: true, isDefaultGateway: true });
     expect(normalise({ enabledad: true })).toMatchObject({ dad: true });
     expect(normalise({ enabledad: true, hairpinMode: true })).toMatchObject({ dad: false, hairpin: true });

@@ -135,15 +135,15 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
       expect(leases(ws, "brnet")).toEqual([]);
     });
 
-    test("config refusals: hairpin with promisc (7), ipMasq (2), vlan (2)", async () => {
+    test("config refusals: hairpin with promisc (7), an iptables ipMasqBackend (2), vlan (2)", async () => {
       const ws = await setup();
       expect((await exec(ws, "ADD", conf(ws, { hairpinMode: true, promiscMode: true }))).json).toMatchObject({ code: 7, msg: "hairpinMode and promiscMode cannot both be true" });
-      expect((await exec(ws, "ADD", conf(ws, { ipMasq: true }))).json).toMatchObject({ code: 2, msg: "unsupported field ipMasq: true" });
+      expect((await exec(ws, "ADD", conf(ws, { ipMasq: true, ipMasqBackend: "iptables" }))).json).toMatchObject({ code: 2, msg: 'unsupported field ipMasqBackend: "iptables"' });
       expect((await exec(ws, "ADD", conf(ws, { vlan: 100 }))).json).toMatchObject({ code: 2, msg: "unsupported field vlan: 100" });
       expect((await exec(ws, "ADD", conf(ws, { bridge: "a bad name" }))).json).toMatchObject({ code: 7 });
       expect(leases(ws, "brnet")).toEqual([]);
       // DEL of a config ADD refused still succeeds.
-      expect(await exec(ws, "DEL", conf(ws, { ipMasq: true }))).toMatchObject({ exitCode: 0 });
+      expect(await exec(ws, "DEL", conf(ws, { vlan: 100 }))).toMatchObject({ exitCode: 0 });
     });
 
     test("promiscMode sets the bridge promiscuous; without isGateway the bridge holds no address", async () => {

@@ -16,7 +16,7 @@ import { skipReason } from "../../../test/support/prereq.js";
 const execFileAsync = promisify(execFile);
 const DIST = resolve(import.meta.dirname, "../../../dist/bin");
 const CNITOOL = join(DIST, "cnitool");
-const PEER = resolve(import.meta.dirname, "peer.mjs");
+const PEER = resolve(import.meta.dirname, "../../../test/support/peer.mjs");
 const HOST_V4 = "169.254.97.1";
 const HOST_V6 = "fd00:97::1";
 
