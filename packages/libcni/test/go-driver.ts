@@ -40,10 +40,13 @@ export interface DriverArgs {
   cniPath: string;
   /** Run inside this network namespace (ip netns exec). */
   inNetns?: string;
+  /** The runtime's capability arguments (portMappings, bandwidth...). */
+  caps?: object;
 }
 
 export function runDriver(driver: string, verb: string, a: DriverArgs): DriverRun {
-  const argv = [driver, "-conf", a.conf, "-cache", a.cache, "-netns", a.netns ?? "", "-cid", a.cid, "-ifname", a.ifname ?? "eth0", verb];
+  const caps = a.caps ? ["-caps", JSON.stringify(a.caps)] : [];
+  const argv = [driver, "-conf", a.conf, "-cache", a.cache, "-netns", a.netns ?? "", "-cid", a.cid, "-ifname", a.ifname ?? "eth0", ...caps, verb];
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", CNI_PATH: a.cniPath };
   const r = a.inNetns
     ? spawnSync("ip", ["netns", "exec", a.inNetns, "env", "-i", `PATH=${env.PATH}`, `CNI_PATH=${env.CNI_PATH}`, ...argv], { encoding: "utf8", env })

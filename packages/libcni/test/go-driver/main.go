@@ -2,7 +2,9 @@
 // conflist, so tests and benchmarks can compare it with @tscni/libcni and
 // check that both read each other's result cache.
 //
-//	libcni-driver -conf FILE -cache DIR -netns PATH -cid ID -ifname NAME add|check|del|cached|cachedconfig
+//	libcni-driver -conf FILE -cache DIR -netns PATH -cid ID -ifname NAME [-caps JSON] add|check|del|cached|cachedconfig
+//
+// -caps holds the runtime's capability arguments (portMappings, bandwidth, ...) as a JSON object.
 //
 // CNI_PATH names the plugin directories. Results are printed as JSON; errors
 // go to stderr with exit status 1.
@@ -26,20 +28,26 @@ func main() {
 	cid := flag.String("cid", "", "container ID")
 	ifname := flag.String("ifname", "eth0", "interface name")
 	repeat := flag.Int("repeat", 1, "run add+del this many times (verb addDel only)")
+	caps := flag.String("caps", "", "capability arguments as a JSON object")
 	flag.Parse()
-	if err := run(flag.Arg(0), *conf, *cache, *netns, *cid, *ifname, *repeat); err != nil {
+	if err := run(flag.Arg(0), *conf, *cache, *netns, *cid, *ifname, *repeat, *caps); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(verb, confFile, cacheDir, netns, cid, ifname string, repeat int) error {
+func run(verb, confFile, cacheDir, netns, cid, ifname string, repeat int, caps string) error {
 	list, err := libcni.ConfListFromFile(confFile)
 	if err != nil {
 		return err
 	}
 	cni := libcni.NewCNIConfigWithCacheDir(filepath.SplitList(os.Getenv("CNI_PATH")), cacheDir, nil)
 	rt := &libcni.RuntimeConf{ContainerID: cid, NetNS: netns, IfName: ifname}
+	if caps != "" {
+		if err := json.Unmarshal([]byte(caps), &rt.CapabilityArgs); err != nil {
+			return fmt.Errorf("-caps: %v", err)
+		}
+	}
 	ctx := context.Background()
 	switch verb {
 	case "add":
