@@ -47,8 +47,18 @@ async function outside(ws: Workspace): Promise<TestNetns> {
   return out;
 }
 
+/**
+ * The address the outside server saw. A few tries: the bridge's IPv6 gateway
+ * address is tentative until duplicate address detection on the host finishes.
+ */
 async function peerSeenFrom(ctr: TestNetns, address: string): Promise<string> {
-  return (await inNs(ctr, [process.execPath, PEER, "ask", "tcp", address, "80"])).trim().replace(/^outside (::ffff:)?/, "");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await inNs(ctr, [process.execPath, PEER, "ask", "tcp", address, "80"])).trim().replace(/^outside (::ffff:)?/, "");
+    } catch (e) {
+      if (attempt === 5) throw e;
+    }
+  }
 }
 
 function conflist(ws: Workspace, ipMasq: boolean): object {
