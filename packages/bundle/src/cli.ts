@@ -123,6 +123,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  // main() answers every failure itself; this only keeps a bug in that answer from going unseen.
+  (e: unknown) => {
+    process.stderr.write(`cni-bundle: unexpected failure: ${(e as Error)?.message ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
