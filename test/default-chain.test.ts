@@ -11,14 +11,14 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { type TestNetns, createTestNetns } from "@tscni/netns/testkit";
+import { type TestNetns, type Workspace, cnitool, createTestNetns, leases, workspacePool } from "@tscni/netns/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { buildGoDriver, runDriver } from "../packages/libcni/test/go-driver.js";
-import { type Workspace, cnitool, distBin, leases, workspacePool } from "./plugins/harness.js";
 import { skipReason } from "./support/prereq.js";
 
 const execFileAsync = promisify(execFile);
 const PEER = resolve(import.meta.dirname, "support/peer.mjs");
+const distBin = resolve(import.meta.dirname, "../dist/bin");
 const CHAIN = ["bridge", "host-local", "portmap", "tuning", "bandwidth"] as const;
 const skip = skipReason({
   netns: true,
@@ -26,7 +26,7 @@ const skip = skipReason({
   executables: [join(distBin, "cnitool"), ...CHAIN.map((p) => join(distBin, p)), ...["bridge", "host-local", "portmap"].map((p) => `/usr/lib/cni/${p}`)],
 });
 
-const pool = workspacePool("dflt");
+const pool = workspacePool("dflt", { bin: distBin });
 const servers: ChildProcess[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) s.kill("SIGKILL");

@@ -5,13 +5,11 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { createTestNetns, execPlugin } from "@tscni/netns/testkit";
+import { GO_PLUGIN_DIR, type Workspace, cnitool, createTestNetns, execPlugin, leases, ping, supportsCheck, workspacePool } from "@tscni/netns/testkit";
 import { skipReason } from "../support/prereq.js";
 import { buildGoDriver, runDriver } from "../../packages/libcni/test/go-driver.js";
-import { cnitool, distBin, goPlugins, leases, ping, supportsCheck, workspacePool } from "./harness.js";
-import type { Workspace } from "./harness.js";
 
 const skip = skipReason({
   netns: true,
@@ -19,7 +17,8 @@ const skip = skipReason({
   executables: ["/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/ptp", "/usr/lib/cni/tuning"],
 });
 const GO_VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0"] as const;
-const { create: setup, removeAll: removeWorkspaces } = workspacePool("io");
+const distBin = resolve(import.meta.dirname, "../../dist/bin");
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("io", { bin: distBin });
 
 const hostLocal = (ws: Workspace, subnet: string) => ({ type: "host-local", dataDir: ws.ipamData, ranges: [[{ subnet }]] });
 
@@ -84,7 +83,7 @@ describe.skipIf(skip)(`mixed chains with Debian's Go plugins${skip ? ` (skipped:
     const cniPath = [ws.pluginDir({ "host-local": "go" })];
     const run = (binary: string, command: string, netns: string, containerId: string) =>
       execPlugin({ binary, hostNetns: ws.host.path, command, netns, containerId, path: cniPath, config });
-    const goAdd = await run(join(goPlugins, "bridge"), "ADD", other.path, "go-ctr");
+    const goAdd = await run(join(GO_PLUGIN_DIR, "bridge"), "ADD", other.path, "go-ctr");
     expect(goAdd.exitCode).toBe(0);
     const ourAdd = await run(join(distBin, "bridge"), "ADD", ws.ctr.path, "ts-ctr");
     expect(ourAdd.stderr).toBe("");
@@ -95,7 +94,7 @@ describe.skipIf(skip)(`mixed chains with Debian's Go plugins${skip ? ` (skipped:
     expect(await ping(ws.ctr, goIp)).toBe(true);
     expect(await ping(other, ourIp)).toBe(true);
     // Go's container leaves; ours is untouched and still passes CHECK, then leaves too.
-    expect((await run(join(goPlugins, "bridge"), "DEL", other.path, "go-ctr")).exitCode).toBe(0);
+    expect((await run(join(GO_PLUGIN_DIR, "bridge"), "DEL", other.path, "go-ctr")).exitCode).toBe(0);
     expect(await execPlugin({ binary: join(distBin, "bridge"), hostNetns: ws.host.path, command: "CHECK", netns: ws.ctr.path, containerId: "ts-ctr", path: cniPath, config: { ...config, prevResult: ourAdd.json } })).toMatchObject({ exitCode: 0 });
     expect((await run(join(distBin, "bridge"), "DEL", ws.ctr.path, "ts-ctr")).exitCode).toBe(0);
     expect(leases(ws, "shared")).toEqual([]);

@@ -62,10 +62,3 @@ export function limitsOf(config: BandwidthConfig): Limits {
     egress: limitOf(source.egressRate, source.egressBurst, "egress", from),
   };
 }
-
-export function requirePrev(args: BandwidthArgs): NonNullable<BandwidthArgs["prevResult"]> {
-  if (!args.prevResult) {
-    throw new CniError(ErrorCode.InvalidNetworkConfig, "bandwidth is a chained plugin: the config has no prevResult", "put bandwidth after an interface plugin (bridge, ptp) in a conflist");
-  }
-  return args.prevResult;
-}

@@ -1,38 +1,19 @@
-import { delegateAdd, delegateDel } from "@tscni/invoke";
-import { assertMac, netns, openNetns } from "@tscni/netns";
+import { allocateAddresses, chooseDns } from "@tscni/invoke";
+import { assertMac, enableForwarding, netns, openNetns } from "@tscni/netns";
 import { UndoStack } from "@tscni/skel";
-import type { Link, NetNs, VethPair } from "@tscni/netns";
-import type { CmdArgs, ResultInput } from "@tscni/skel";
+import type { Link, VethPair } from "@tscni/netns";
+import type { ResultInput } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
-import type { NetConf, Result } from "@tscni/types";
-import { conflictingBridgeAddresses, planAddressing, requireAddresses } from "./addressing.js";
+import type { Result } from "@tscni/types";
+import { conflictingBridgeAddresses, planAddressing } from "./addressing.js";
 import type { Addressing } from "./addressing.js";
 import { normalise } from "./config.js";
-import type { BridgeConfig, BridgeSettings } from "./config.js";
+import type { BridgeArgs, BridgeSettings } from "./config.js";
 import { containerLines, hostLines } from "./links.js";
 import { attachmentOf, masqueradeRules, masqueradeTable } from "./masquerade.js";
 
-export type BridgeArgs = CmdArgs<NetConf & BridgeConfig>;
-
-/**
- * The release is pushed before the call: a delegate that failed half-way gets
- * its DEL too (as the spec asks), and so does one whose answer we reject.
- */
-async function allocate(args: BridgeArgs, ipamType: string, undo: UndoStack): Promise<Result> {
-  undo.push(`release addresses from ${ipamType}`, () => delegateDel(ipamType, args.stdin));
-  const ipam = await delegateAdd(ipamType, args.stdin);
-  requireAddresses(ipamType, ipam.ips);
-  return ipam;
-}
-
-/** The bridge routes between its ports and the host; the kernel must forward for that. */
-async function enableForwarding(host: NetNs, gatewayAddresses: string[]): Promise<void> {
-  if (gatewayAddresses.some((a) => !a.includes(":"))) await host.sysctl("net/ipv4/ip_forward", "1");
-  if (gatewayAddresses.some((a) => a.includes(":"))) await host.sysctl("net/ipv6/conf/all/forwarding", "1");
-}
-
 function buildResult(args: BridgeArgs, s: BridgeSettings, o: { bridge: Link; veth: VethPair; plan: Addressing; ipamDns: Result["dns"] }): Omit<Result, "cniVersion"> {
-  const dns = args.config.dns && Object.keys(args.config.dns).length > 0 ? args.config.dns : o.ipamDns;
+  const dns = chooseDns(args.config.dns, o.ipamDns);
   return {
     interfaces: [
       { name: s.bridge, ...(o.bridge.mac !== undefined && { mac: o.bridge.mac }) },
@@ -76,7 +57,7 @@ export async function add(args: BridgeArgs): Promise<ResultInput> {
   const bridge = await host.ensureBridge({ name: s.bridge, promisc: s.promisc, ...mtu });
 
   let ipam: Result = { cniVersion: "1.1.0" };
-  if (s.ipamType !== undefined) ipam = await allocate(args, s.ipamType, undo);
+  if (s.ipamType !== undefined) ipam = await allocateAddresses(s.ipamType, args.stdin, undo);
   const plan = planAddressing(s, ipam);
   const replaced = conflictingBridgeAddresses(s, bridge.addresses, plan.bridgeAddresses);
 
@@ -87,6 +68,7 @@ export async function add(args: BridgeArgs): Promise<ResultInput> {
   await container.batch(containerLines({ ifName: args.ifName, ips: plan.ips, routes: plan.routes, dad: s.dad }));
   // With DAD on, a tentative address cannot be used yet: hand the container over once it settled.
   if (s.dad && plan.ips.some((ip) => ip.address.includes(":"))) await container.waitForDad(args.ifName, { timeoutMs: 10_000 });
+  // The bridge routes between its ports and the host, for each family it is gateway of.
   await enableForwarding(host, plan.bridgeAddresses);
   if (s.ipMasq && plan.ips.length > 0) {
     const table = masqueradeTable();

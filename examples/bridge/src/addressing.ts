@@ -61,7 +61,3 @@ export function conflictingBridgeAddresses(s: BridgeSettings, held: Address[], w
   }
   return clashes;
 }
-
-export function requireAddresses(ipamType: string, ips: IPConfig[] | undefined): void {
-  if (!ips?.length) throw new CniError(ErrorCode.Internal, `IPAM plugin ${ipamType} returned no IP addresses`);
-}

@@ -1,10 +1,10 @@
 import { delegateCheck } from "@tscni/invoke";
 import { netns, openNetns, verifyContainer } from "@tscni/netns";
+import { requirePrevResult } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
 import type { Result } from "@tscni/types";
-import type { BridgeArgs } from "./add.js";
 import { normalise } from "./config.js";
-import type { BridgeSettings } from "./config.js";
+import type { BridgeArgs, BridgeSettings } from "./config.js";
 import { attachmentOf, masqueradeRules, masqueradeTable } from "./masquerade.js";
 
 function fail(msg: string, details?: string): never {
@@ -27,8 +27,7 @@ async function checkHostSide(s: BridgeSettings, prev: Result): Promise<void> {
 
 export async function check(args: BridgeArgs): Promise<void> {
   const s = normalise(args.config);
-  const prev = args.prevResult;
-  if (!prev) throw new CniError(ErrorCode.InvalidNetworkConfig, "CHECK needs prevResult", "the runtime passes the ADD result as prevResult");
+  const prev = requirePrevResult(args);
   if (s.ipamType !== undefined) await delegateCheck(s.ipamType, args.stdin);
   const container = await openNetns(args.netns);
   const view = await container.snapshot();

@@ -5,7 +5,9 @@
  */
 import * as z from "zod/mini";
 import { ifNameProblem } from "@tscni/netns";
+import type { CmdArgs } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
+import type { NetConf } from "@tscni/types";
 
 function buildSchema() {
   return z.object({
@@ -32,6 +34,7 @@ export function bridgeConfigSchema(): ReturnType<typeof buildSchema> {
 }
 
 export type BridgeConfig = z.infer<ReturnType<typeof buildSchema>>;
+export type BridgeArgs = CmdArgs<NetConf & BridgeConfig>;
 
 /** What the steps work with: defaults applied, implications resolved. */
 export interface BridgeSettings {

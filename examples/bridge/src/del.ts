@@ -1,6 +1,6 @@
 import { delegateDel } from "@tscni/invoke";
 import { deleteLinkForDel } from "@tscni/netns";
-import type { BridgeArgs } from "./add.js";
+import type { BridgeArgs } from "./config.js";
 import { attachmentOf, masqueradeTable } from "./masquerade.js";
 
 /**

@@ -1,12 +1,4 @@
-import { lazySchema, pluginMain } from "@tscni/skel";
-import { ALL_VERSIONS } from "@tscni/version";
-import { add } from "./add.js";
-import { check } from "./check.js";
-import { bridgeConfigSchema } from "./config.js";
-import { del } from "./del.js";
-import { gc, status } from "./status.js";
+import { pluginMain } from "@tscni/skel";
+import { bridgePlugin } from "./plugin.js";
 
-void pluginMain(
-  { add, del, check, gc, status },
-  { versions: ALL_VERSIONS, about: "CNI bridge plugin (tscni example) v0.1.0", name: "bridge", config: lazySchema(bridgeConfigSchema) },
-);
+void pluginMain(bridgePlugin);

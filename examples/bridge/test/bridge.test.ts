@@ -1,13 +1,12 @@
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { createTestNetns, execPlugin, requireNetns } from "@tscni/netns/testkit";
-import type { TestNetns } from "@tscni/netns/testkit";
-import { cnitool, distBin, leases, PLUGIN_VERSIONS, ping, supportsCheck, workspacePool } from "../../../test/plugins/harness.js";
-import type { Workspace } from "../../../test/plugins/harness.js";
+import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPlugin, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
+import type { TestNetns, Workspace } from "@tscni/netns/testkit";
 
 const skip = requireNetns();
-const { create: setup, removeAll: removeWorkspaces } = workspacePool("br");
+const distBin = resolve(import.meta.dirname, "../../../dist/bin");
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("br", { bin: distBin });
 
 function bridgeConf(ws: Workspace, extra: object = {}, ipamExtra: object = {}) {
   return {

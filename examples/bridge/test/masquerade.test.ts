@@ -8,16 +8,16 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { type TestNetns, createTestNetns, execPlugin } from "@tscni/netns/testkit";
+import { type TestNetns, type Workspace, cnitool, createTestNetns, execPlugin, workspacePool } from "@tscni/netns/testkit";
 import { afterEach, describe, expect, test } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
-import { type Workspace, cnitool, distBin, workspacePool } from "../../../test/plugins/harness.js";
 
 const execFileAsync = promisify(execFile);
 const PEER = resolve(import.meta.dirname, "../../../test/support/peer.mjs");
+const distBin = resolve(import.meta.dirname, "../../../dist/bin");
 const skip = skipReason({ netns: true, commands: ["nft"], executables: [join(distBin, "bridge"), join(distBin, "host-local"), join(distBin, "cnitool")] });
 
-const pool = workspacePool("masq");
+const pool = workspacePool("masq", { bin: distBin });
 const servers: ChildProcess[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) s.kill("SIGKILL");

@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { runPlugin } from "@tscni/skel/testing";
-import { createTestNetns, execPlugin, removeAllTestNetns, requireNetns, runInProcess } from "@tscni/netns/testkit";
+import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPlugin, removeAllTestNetns, requireNetns, runInProcess, supportsCheck, workspace } from "@tscni/netns/testkit";
 import { loopbackPlugin } from "../src/plugin.js";
-import { cnitool, PLUGIN_VERSIONS, supportsCheck, workspace } from "../../../test/plugins/harness.js";
 
 const binary = resolve(import.meta.dirname, "../../../dist/bin/loopback");
 const skip = requireNetns();
@@ -57,7 +56,7 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   });
 
   test.each(PLUGIN_VERSIONS)("through cnitool at %s: add, check, del, del", async (cniVersion) => {
-    const ws = await workspace("lo");
+    const ws = await workspace("lo", { bin: dirname(binary) });
     try {
       const cniPath = ws.pluginDir({ loopback: "ours" });
       ws.writeConflist("lo", { cniVersion, name: "lonet", plugins: [{ type: "loopback" }] });

@@ -2,6 +2,8 @@
  * The noop plugin's script, read from its network config. Built on first use,
  * like every schema a plugin carries: a VERSION exec never pays for it.
  */
+import type { CmdArgs } from "@tscni/skel";
+import type { NetConf } from "@tscni/types";
 import * as z from "zod/mini";
 
 export const SCRIPTED_VERBS = ["ADD", "DEL", "CHECK", "GC", "STATUS"] as const;
@@ -36,3 +38,4 @@ export function noopConfigSchema(): ReturnType<typeof buildSchema> {
 }
 
 export type NoopConfig = z.infer<ReturnType<typeof buildSchema>>;
+export type NoopArgs = CmdArgs<NetConf & NoopConfig>;

@@ -1,13 +1,9 @@
 import { delegateCheck } from "@tscni/invoke";
 import { familyOf, netns, openNetns, verifyContainer } from "@tscni/netns";
+import { requirePrevResult } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
 import type { Result } from "@tscni/types";
-import type { PtpArgs } from "./add.js";
-
-function prevResultOf(args: PtpArgs): Result {
-  if (!args.prevResult) throw new CniError(ErrorCode.InvalidNetworkConfig, "CHECK needs prevResult", "the runtime passes the ADD result as prevResult");
-  return args.prevResult;
-}
+import type { PtpArgs } from "./config.js";
 
 /** The host end must still hold each gateway; the container end is checked against prevResult. */
 async function checkHostEnd(prev: Result): Promise<void> {
@@ -25,7 +21,7 @@ async function checkHostEnd(prev: Result): Promise<void> {
 }
 
 export async function check(args: PtpArgs): Promise<void> {
-  const prev = prevResultOf(args);
+  const prev = requirePrevResult(args);
   await delegateCheck(args.config.ipam.type, args.stdin);
   const container = await openNetns(args.netns);
   const view = await container.snapshot();

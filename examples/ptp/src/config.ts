@@ -1,8 +1,12 @@
 /**
- * ptp's options, validated once; handlers see only normalised values.
- * `ipMasq` needs iptables, which this example does not drive: asking for it
- * is an unsupported-field error (code 2) rather than a silently missing NAT.
+ * ptp's options. The schema checks shapes (built on first use, never on
+ * VERSION). `ipMasq` needs NAT rules, which this example does not install:
+ * asking for it is an unsupported-field error (code 2) rather than a silently
+ * missing NAT.
  */
+import type { CmdArgs } from "@tscni/skel";
+import { CniError, ErrorCode } from "@tscni/types";
+import type { NetConf } from "@tscni/types";
 import * as z from "zod/mini";
 
 function buildSchema() {
@@ -19,3 +23,8 @@ export function ptpConfigSchema(): ReturnType<typeof buildSchema> {
 }
 
 export type PtpConfig = z.infer<ReturnType<typeof buildSchema>>;
+export type PtpArgs = CmdArgs<NetConf & PtpConfig>;
+
+export function refuseUnsupported(config: PtpConfig): void {
+  if (config.ipMasq) throw new CniError(ErrorCode.UnsupportedField, "unsupported field ipMasq: true", "this ptp example does not set up NAT; remove ipMasq or set it to false");
+}

@@ -1,6 +1,6 @@
 import { delegateDel } from "@tscni/invoke";
 import { deleteLinkForDel } from "@tscni/netns";
-import type { PtpArgs } from "./add.js";
+import type { PtpArgs } from "./config.js";
 
 /**
  * Best effort and idempotent: the container end goes (taking the host end,

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { execPlugin, requireNetns } from "@tscni/netns/testkit";
-import { cnitool, distBin, leases, PLUGIN_VERSIONS, ping, supportsCheck, workspacePool } from "../../../test/plugins/harness.js";
-import type { Workspace } from "../../../test/plugins/harness.js";
+import { PLUGIN_VERSIONS, cnitool, execPlugin, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
+import type { Workspace } from "@tscni/netns/testkit";
 
 const skip = requireNetns();
-const { create: setup, removeAll: removeWorkspaces } = workspacePool("ptp");
+const distBin = resolve(import.meta.dirname, "../../../dist/bin");
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("ptp", { bin: distBin });
 
 function ptpConf(ws: Workspace, extra: object = {}) {
   return {

@@ -1,13 +1,4 @@
 import { pluginMain } from "@tscni/skel";
-import { ALL_VERSIONS } from "@tscni/version";
-import { add } from "./add.js";
-import { check } from "./check.js";
-import { staticConfigSchema } from "./config.js";
-import { del } from "./del.js";
-import { gc } from "./gc.js";
-import { status } from "./status.js";
+import { staticPlugin } from "./plugin.js";
 
-void pluginMain(
-  { add, del, check, gc, status },
-  { versions: ALL_VERSIONS, about: "CNI static IPAM plugin (tscni example) v0.1.0", name: "static", config: staticConfigSchema() },
-);
+void pluginMain(staticPlugin);

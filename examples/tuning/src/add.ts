@@ -4,13 +4,14 @@
  * the interface's new MAC when tuning set one.
  */
 import { openNetns } from "@tscni/netns";
+import { requirePrevResult } from "@tscni/skel";
 import type { ResultInput } from "@tscni/skel";
 import { saveOriginals } from "./backup.js";
-import { type TuningArgs, requirePrev, settingsOf } from "./config.js";
+import { type TuningArgs, settingsOf } from "./config.js";
 import { currentValues, tunedLink } from "./link.js";
 
 export async function add(args: TuningArgs): Promise<ResultInput> {
-  const prev = requirePrev(args);
+  const prev = requirePrevResult(args);
   const settings = settingsOf(args);
   const ns = await openNetns(args.netns);
   const link = await tunedLink(ns, args.ifName);

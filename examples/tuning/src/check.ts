@@ -1,11 +1,12 @@
 /** CHECK: every sysctl and link attribute still has the value the config asks for. */
 import { openNetns } from "@tscni/netns";
+import { requirePrevResult } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
-import { type TuningArgs, requirePrev, settingsOf } from "./config.js";
+import { type TuningArgs, settingsOf } from "./config.js";
 import { currentValues, tunedLink } from "./link.js";
 
 export async function check(args: TuningArgs): Promise<void> {
-  requirePrev(args);
+  requirePrevResult(args);
   const settings = settingsOf(args);
   const ns = await openNetns(args.netns);
   const problems: string[] = [];

@@ -93,10 +93,3 @@ export function settingsOf(args: TuningArgs): TuningSettings {
   };
   return { sysctls, link, dataDir };
 }
-
-export function requirePrev(args: TuningArgs): NonNullable<TuningArgs["prevResult"]> {
-  if (!args.prevResult) {
-    throw new CniError(ErrorCode.InvalidNetworkConfig, "tuning is a chained plugin: the config has no prevResult", "put tuning after an interface plugin (bridge, ptp) in a conflist");
-  }
-  return args.prevResult;
-}

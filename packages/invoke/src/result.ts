@@ -5,7 +5,7 @@ import { execPlugin, quote, type ExecPluginOptions } from "./exec.js";
 /**
  * Runs a plugin that must print a result (ADD) and parses it for the
  * config's version. A result without `cniVersion` is taken to be in the
- * config's version (project decision, notes §11); any other version the
+ * config's version (project decision, docs/spec-notes.md §8); any other version the
  * result names is honoured, as Go does.
  */
 export async function execPluginWithResult(opts: ExecPluginOptions): Promise<AnyResult> {

@@ -9,6 +9,7 @@
  * The text form is the one Go's net.IP.String() prints, because host-local
  * names its reservation files with it and Go's plugin must find ours.
  */
+import { formatIPv6 } from "@tscni/types/ip-text";
 
 export type IpFamily = 4 | 6;
 
@@ -96,31 +97,12 @@ export function parsePrefix(s: string): IpPrefix | undefined {
   return { address, prefixLength };
 }
 
-/** Go's net.IP.String(): dotted IPv4; IPv6 lower-case with the first longest run (>= 2) of zero groups as "::". */
+/** Go's net.IP.String(): dotted IPv4; IPv6 in RFC 5952 form (formatIPv6 in @tscni/types). */
 export function formatIp(ip: IpAddress): string {
   if (ip.family === 4) {
     return [24n, 16n, 8n, 0n].map((shift) => String((ip.value >> shift) & 0xffn)).join(".");
   }
-  const groups: number[] = [];
-  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(Number((ip.value >> shift) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
-  if (bestLength < 2) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+  return formatIPv6(ip.value);
 }
 
 export function formatPrefix(p: IpPrefix): string {

@@ -1,7 +1,7 @@
 /**
  * Network configuration files: parsing a list (.conflist) or a single plugin
  * config (.conf/.json), and finding a network by name in a directory, with
- * Go libcni's rules (notes §8.2-8.3).
+ * Go libcni's rules (docs/spec-notes.md §7.1).
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";

@@ -1,5 +1,8 @@
 /** Just enough IP arithmetic to compare what a result says with what the kernel shows. */
 import { isIP } from "node:net";
+import { familyOf, formatIPv6 } from "@tscni/types/ip-text";
+
+export { familyOf };
 
 function v6ToBigInt(ip: string): bigint {
   let text = ip;
@@ -19,29 +22,11 @@ function v4ToNumber(ip: string): number {
   return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
-function bigIntToV6(n: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt((7 - i) * 16)) & 0xffffn).toString(16));
-  // RFC 5952: compress the longest run (of two or more) of zero groups, the first one on a tie.
-  let best = { start: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== "0") {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === "0") j++;
-    if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };
-    i = j;
-  }
-  if (best.start < 0) return groups.join(":");
-  return `${groups.slice(0, best.start).join(":")}::${groups.slice(best.start + best.len).join(":")}`;
-}
-
 /** Canonical text of an address ("fd00:0::1" -> "fd00::1"); undefined when it is not one. */
 export function canonicalIp(ip: string): string | undefined {
   const family = isIP(ip);
   if (family === 4) return ip.split(".").map(Number).join(".");
-  if (family === 6) return bigIntToV6(v6ToBigInt(ip.toLowerCase()));
+  if (family === 6) return formatIPv6(v6ToBigInt(ip.toLowerCase()));
   return undefined;
 }
 
@@ -57,7 +42,7 @@ export function canonicalNetwork(cidr: string): string | undefined {
     return `${[24, 16, 8, 0].map((s) => (n >>> s) & 0xff).join(".")}/${prefix}`;
   }
   const mask = prefix === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
-  return `${bigIntToV6(v6ToBigInt(ip.toLowerCase()) & mask)}/${prefix}`;
+  return `${formatIPv6(v6ToBigInt(ip.toLowerCase()) & mask)}/${prefix}`;
 }
 
 /** An address with its prefix in canonical text, host bits kept ("fd00:0::2/64" -> "fd00::2/64"). */
@@ -65,10 +50,6 @@ export function canonicalCidr(cidr: string): string | undefined {
   const [ip = "", prefix] = cidr.split("/");
   const c = canonicalIp(ip);
   return c === undefined || prefix === undefined ? undefined : `${c}/${prefix}`;
-}
-
-export function familyOf(ip: string): 4 | 6 {
-  return ip.includes(":") ? 6 : 4;
 }
 
 /** The first address after the network address ("169.254.1.7/24" -> "169.254.1.1"): the conventional gateway. */
@@ -80,7 +61,7 @@ export function firstHost(cidr: string): string | undefined {
     const n = v4ToNumber(ip) + 1;
     return [24, 16, 8, 0].map((s) => (n >>> s) & 0xff).join(".");
   }
-  return bigIntToV6(v6ToBigInt(ip) + 1n);
+  return formatIPv6(v6ToBigInt(ip) + 1n);
 }
 
 /** Whether `ip` lies inside `cidr`. */

@@ -10,5 +10,6 @@ export { assertCidr, assertIp, addrAdd, addrDel, bridgeAdd, linkDel, linkSet, li
 export type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, VethEnd, Words } from "./commands.js";
 export { assertIfName, assertMac, ifNameProblem, sysctlPath } from "./names.js";
 export { canonicalCidr, canonicalIp, canonicalNetwork, contains, familyOf, firstHost } from "./addr.js";
+export { enableForwarding } from "./forwarding.js";
 export { containerProblems, verifyContainer } from "./verify.js";
 export type { ContainerView, VerifyOptions } from "./verify.js";

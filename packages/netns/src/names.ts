@@ -1,23 +1,28 @@
 import { CniError, ErrorCode } from "@tscni/types";
-
-/** Linux IFNAMSIZ is 16 bytes including the terminating NUL. */
-const MAX_IFNAME_BYTES = 15;
+import { interfaceNameProblem, MAX_INTERFACE_NAME_BYTES } from "@tscni/types/names";
 
 /**
- * Characters Linux accepts in an interface name but that we refuse anyway:
- * whitespace and quotes would be re-split by `ip -batch`'s tokenizer, `#`
- * starts a comment there, control characters (NUL above all) cannot travel
- * in argv, and `/`, `:` the kernel rejects itself.
+ * Valid interface names (the CNI rules in @tscni/types) that we refuse anyway
+ * because they cannot travel in an `ip -batch` line: its tokenizer unquotes
+ * quotes and backslashes, `#` starts a comment there, and control characters
+ * (NUL above all) cannot travel in argv.
  */
-const FORBIDDEN_IN_IFNAME = /[\s/:"'\\#\p{Cc}]/u;
+const BATCH_UNSAFE = /["'\\#\p{Cc}]/u;
+const FORBIDDEN = "contains whitespace, a control character, a quote, a backslash, '#', '/' or ':'";
 
 export function ifNameProblem(name: string): string | undefined {
-  if (name === "") return "is empty";
-  if (name === "." || name === "..") return "is . or ..";
-  const bytes = Buffer.byteLength(name, "utf8");
-  if (bytes > MAX_IFNAME_BYTES) return `is ${bytes} bytes long, the limit is ${MAX_IFNAME_BYTES}`;
-  if (FORBIDDEN_IN_IFNAME.test(name)) return "contains whitespace, a control character, a quote, a backslash, '#', '/' or ':'";
-  return undefined;
+  switch (interfaceNameProblem(name)) {
+    case "empty":
+      return "is empty";
+    case "dot":
+      return "is . or ..";
+    case "too long":
+      return `is ${Buffer.byteLength(name, "utf8")} bytes long, the limit is ${MAX_INTERFACE_NAME_BYTES}`;
+    case "forbidden character":
+      return FORBIDDEN;
+    case undefined:
+      return BATCH_UNSAFE.test(name) ? FORBIDDEN : undefined;
+  }
 }
 
 /** Throws CniError 4 unless `name` is a usable interface name; `what` names its source (e.g. CNI_IFNAME). */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { CniError } from "@tscni/types";
+import { CniError, interfaceNameProblem } from "@tscni/types";
 import { assertIfName, assertToolsInstalled, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, routeAdd, routeSpecOf, spawnRunner, sysctlPath } from "@tscni/netns";
 import type { Runner } from "@tscni/netns";
 import { cniError } from "../../../test/support/cni-error.js";
@@ -32,10 +32,16 @@ describe("names", () => {
           return;
         }
         expect(Buffer.byteLength(accepted)).toBeLessThanOrEqual(15);
-        expect(accepted.split(/\s+/u)).toEqual([accepted]);
+        // iproute2's batch tokenizer splits on " \t\r\n" only; Go's (and our) whitespace set is wider still.
+        expect(accepted.split(/[ \t\r\n]+/u)).toEqual([accepted]);
+        expect(interfaceNameProblem(accepted)).toBeUndefined();
         expect(/["'\\#/:\p{Cc}]/u.test(accepted)).toBe(false);
       }),
     );
+  });
+
+  test("U+FEFF is not whitespace for Go, so netns accepts it as skel and libcni do", () => {
+    expect(ifNameProblem("a\ufeffb")).toBeUndefined();
   });
 
   test("a 15-byte name is accepted", () => {

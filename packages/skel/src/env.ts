@@ -1,9 +1,10 @@
 /**
  * The CNI_* environment as a table walked by one loop, in the order and with
- * the wording of the Go reference (notes §2.2), except that CNI_PATH is
- * required for GC only (notes §11).
+ * the wording of the Go reference (docs/spec-notes.md §2.2), except that CNI_PATH is
+ * required for GC only (docs/spec-notes.md §8).
  */
 import { CniError, ErrorCode } from "@tscni/types";
+import { validateContainerId, validateInterfaceName } from "@tscni/types/names";
 
 /** Verbs a runtime may send; anything else is rejected by the dispatcher. */
 export type KnownVerb = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS" | "VERSION";
@@ -28,39 +29,8 @@ interface EnvRule {
   validate?: (value: string) => void;
 }
 
-const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-/** `/`, `:` and exactly the characters Go's unicode.IsSpace accepts (JS's \s differs: it has U+FEFF, lacks U+0085). */
-const IFNAME_FORBIDDEN = /[/:\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
-/** Linux IFNAMSIZ is 16 bytes including the terminating NUL. */
-const IFNAME_MAX_BYTES = 15;
-
-/** Container IDs and network names share one character set (spec 1.0.0). */
-export function isValidIdentifier(value: string): boolean {
-  return CONTAINER_ID.test(value);
-}
-
-export function validateContainerId(value: string): void {
-  if (!isValidIdentifier(value)) {
-    throw new CniError(ErrorCode.InvalidEnvironment, "invalid characters in containerID", value);
-  }
-}
-
-export function validateInterfaceName(value: string): void {
-  if (value === "") throw new CniError(ErrorCode.InvalidEnvironment, "interface name is empty");
-  if (Buffer.byteLength(value, "utf8") > IFNAME_MAX_BYTES) {
-    throw new CniError(
-      ErrorCode.InvalidEnvironment,
-      "interface name is too long",
-      `interface name should be less than 16 characters`,
-    );
-  }
-  if (value === "." || value === "..") {
-    throw new CniError(ErrorCode.InvalidEnvironment, "interface name is . or ..");
-  }
-  if (IFNAME_FORBIDDEN.test(value)) {
-    throw new CniError(ErrorCode.InvalidEnvironment, "interface name contains / or : or whitespace characters");
-  }
-}
+/** Container IDs and network names share one character set (spec 1.0.0); the name rules live in @tscni/types. */
+export { isValidCniName as isValidIdentifier } from "@tscni/types/names";
 
 const ATTACHMENT_VERBS: readonly KnownVerb[] = ["ADD", "CHECK", "DEL"];
 

@@ -1,9 +1,11 @@
 export { dispatch } from "./dispatch.js";
 export type { DispatchIO } from "./dispatch.js";
-export { pluginMain } from "./plugin-main.js";
+export { pluginMain, PLUGIN_CAPTURE_HOOK } from "./plugin-main.js";
+export type { PluginCapture } from "./plugin-main.js";
 export { definePlugin } from "./plugin.js";
 export { lazySchema } from "./lazy-schema.js";
 export { UndoStack } from "./undo.js";
+export { requirePrevResult, type PrevResultSource } from "./prev-result.js";
 export type {
   AnyPlugin,
   ArgsOf,

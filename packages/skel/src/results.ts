@@ -7,7 +7,7 @@ import { CniError, ErrorCode, convertResult, isCniError, parseResult, resultForV
 import type { AnyResult, Result } from "@tscni/types";
 import { resultShapeOf } from "@tscni/types";
 
-/** prevResult without a cniVersion is taken to be in the config's version (notes §4.7, §11). */
+/** prevResult without a cniVersion is taken to be in the config's version (docs/spec-notes.md §4.4, §8). */
 export function preparePrevResult(raw: unknown, configVersion: string): Result | undefined {
   if (raw === undefined || raw === null) return undefined;
   try {

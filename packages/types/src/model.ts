@@ -21,6 +21,20 @@ export function isSpecVersion(v: unknown): v is SpecVersion {
 export const VERBS = ["ADD", "DEL", "CHECK", "VERSION", "GC", "STATUS"] as const;
 export type Verb = (typeof VERBS)[number];
 
+export function isVerb(v: unknown): v is Verb {
+  return typeof v === "string" && (VERBS as readonly string[]).includes(v);
+}
+
+/** The oldest config version that may carry each verb (CHECK came with 0.4.0, GC and STATUS with 1.1.0). */
+export const VERB_MIN_VERSION: Readonly<Record<Verb, SpecVersion>> = Object.freeze({
+  ADD: "0.1.0",
+  DEL: "0.1.0",
+  VERSION: "0.1.0",
+  CHECK: "0.4.0",
+  GC: "1.1.0",
+  STATUS: "1.1.0",
+});
+
 // ---------------------------------------------------------------- results
 
 export interface DNS {

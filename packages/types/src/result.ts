@@ -18,6 +18,7 @@ import type {
 } from "./model.js";
 import { CURRENT_VERSION, SPEC_VERSIONS, isSpecVersion } from "./model.js";
 import { CniError, ErrorCode } from "./errors.js";
+import { familyOf } from "./ip-text.js";
 import { resultModelIssues } from "./checks.js";
 import { formatIssues } from "./issues.js";
 import { resultSchemaFor, resultShapeOf } from "./schemas.js";
@@ -27,7 +28,7 @@ type Loose<T> = { [K in keyof T]?: T[K] | null | undefined };
 
 /** "4" or "6" from an address or CIDR's syntax. */
 export function ipFamily(address: string): "4" | "6" {
-  return address.includes(":") ? "6" : "4";
+  return familyOf(address) === 6 ? "6" : "4";
 }
 
 function nonEmpty(list: readonly unknown[] | null | undefined): boolean {

@@ -5,33 +5,15 @@
  * Go prints them, so the same values can be compared with Go's output.
  */
 import fc from "fast-check";
+import { formatIPv6Groups } from "@tscni/types";
 import type { Result, Result020 } from "@tscni/types";
-
-export function canonicalV6(groups: number[]): string {
-  // Longest run of two or more zero groups becomes "::" (the first one on a tie).
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(":");
-  return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
-}
 
 export const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join("."));
 // Mostly zero groups, so that "::" compression is exercised; the first group keeps it out of v4-mapped space.
 const group = fc.oneof(fc.constant(0), fc.constant(0), fc.nat(0xffff));
 export const ipv6 = fc
   .tuple(fc.integer({ min: 0xfc00, max: 0xfdff }), fc.array(group, { minLength: 7, maxLength: 7 }))
-  .map(([first, rest]) => canonicalV6([first, ...rest]));
+  .map(([first, rest]) => formatIPv6Groups([first, ...rest]));
 export const cidr4 = fc.tuple(ipv4, fc.nat(32)).map(([a, p]) => `${a}/${p}`);
 export const cidr6 = fc.tuple(ipv6, fc.nat(128)).map(([a, p]) => `${a}/${p}`);
 export const cidr = fc.oneof(cidr4, cidr6);

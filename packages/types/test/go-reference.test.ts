@@ -8,6 +8,9 @@
  *   where the SDK omits it).
  * - CNI_ARGS: random strings are parsed by both (strict mode, which is Go's
  *   only mode); they must agree on success or failure and on the values.
+ * - Names: a table of container IDs, network names and interface names (and
+ *   random strings) goes through Go's pkg/utils rules and @tscni/types/names;
+ *   the error objects must be the same.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as z from "zod/mini";
 import { CniError, convertResult, parseCniArgs } from "@tscni/types";
+import { validateContainerId, validateInterfaceName, validateNetworkName } from "@tscni/types/names";
 import type { AnyResult } from "@tscni/types";
 import { skipReason } from "../../../test/support/prereq.js";
 import { result100ForGo } from "./arbitraries.js";
@@ -40,6 +44,23 @@ function withoutEmpty(value: unknown): unknown {
   return out;
 }
 
+interface ErrorJson {
+  code: number;
+  msg: string;
+  details?: string;
+}
+
+/** The error object a name rule throws, as Go prints it; null when the name is valid. */
+function verdict(rule: (name: string) => void, name: string): ErrorJson | null {
+  try {
+    rule(name);
+    return null;
+  } catch (e) {
+    if (!(e instanceof CniError)) throw e;
+    return { code: e.code, msg: e.msg, ...(e.details !== undefined && { details: e.details }) };
+  }
+}
+
 interface Request {
   version: string;
   result: AnyResult;
@@ -50,6 +71,7 @@ describe.skipIf(skip)(`the Go reference library${skip ? ` (skipped: ${skip})` : 
   let dir: string;
   let goConvert: (requests: Request[]) => { result?: unknown; error?: string }[];
   let goArgs: (raws: string[]) => { values?: Record<string, unknown>; error?: string }[];
+  let goNames: (raws: string[]) => Record<"containerId" | "network" | "ifName", ErrorJson | null>[];
 
   /** Builds one of the Go programs and returns a function sending it JSON lines. */
   function goProgram<In, Out>(name: string): (requests: In[]) => Out[] {
@@ -69,6 +91,7 @@ describe.skipIf(skip)(`the Go reference library${skip ? ` (skipped: ${skip})` : 
     dir = mkdtempSync(join(tmpdir(), "tscni-go-reference-"));
     goConvert = goProgram("go-convert");
     goArgs = goProgram("go-args");
+    goNames = goProgram("go-names");
   });
 
   afterAll(() => {
@@ -154,5 +177,41 @@ describe.skipIf(skip)(`the Go reference library${skip ? ` (skipped: ${skip})` : 
       expect(agreedOnValues).toBeGreaterThan(100);
       expect(agreedOnErrors).toBeGreaterThan(100);
     });
+  });
+
+  it("applies the container ID, network name and interface name rules as Go's pkg/utils does", () => {
+    const table = [
+      // valid everywhere
+      "eth0", "k8s_pod.1-a", "a", "0", "abcdefghijklmno",
+      // empty, dots, length (15 bytes is the limit, counted in UTF-8)
+      "", ".", "..", "...", "abcdefghijklmnop", "€€€€€", "€€€€€€", "üüüüüüü", "üüüüüüüü",
+      // the ID character set: a letter or digit first, then [a-zA-Z0-9_.-]
+      ".hidden", "-net", "_a", "a_b", "a.b", "a-b", "a@b", "a+b", "ü", "a/b", "a:b", "../x", "a\0b",
+      // Go's unicode.IsSpace, against JavaScript's \s (which adds U+FEFF and lacks U+0085)
+      "a b", "a\tb", "a\nb", "a\vb", "a\fb", "a\rb", "a\u0085b", "a\u00a0b", "a\u1680b", "a\u2000b", "a\u200ab",
+      "a\u2028b", "a\u2029b", "a\u202fb", "a\u205fb", "a\u3000b", "a\ufeffb", "a\u200bb", "a\u180eb",
+      // valid interface names that are not valid IDs
+      "a#b", "a'b", "a\"b", "a\\b", "eth0\u0001", "a\u007fb",
+    ];
+    // Random strings too, well-formed only: JSON carries a lone surrogate to Go as U+FFFD.
+    const random = fc.sample(fc.string({ unit: "binary", maxLength: 20 }), { numRuns: 500, seed: 1 }).filter((s) => !/\p{Cs}/u.test(s));
+    const names = [...table, ...random];
+    const answers = goNames(names);
+    expect(answers).toHaveLength(names.length);
+    let refused = 0;
+    names.forEach((name, i) => {
+      const go = answers[i]!;
+      // Go's message for an empty network name ends in a stray ':', which ours leaves out.
+      if (go.network?.msg === "missing network name:") go.network.msg = "missing network name";
+      const ours = {
+        containerId: verdict(validateContainerId, name),
+        network: verdict(validateNetworkName, name),
+        ifName: verdict(validateInterfaceName, name),
+      };
+      expect({ name, ours }).toEqual({ name, ours: go });
+      if (ours.ifName) refused++;
+    });
+    expect(refused).toBeGreaterThan(100);
+    expect(refused).toBeLessThan(names.length - 20);
   });
 });

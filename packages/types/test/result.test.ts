@@ -86,7 +86,7 @@ describe.each(VERSIONS)("a %s result", (version) => {
   });
 });
 
-/** What converting the rich result from one version to another must give, from the rules of notes §5.2. */
+/** What converting the rich result from one version to another must give, from the rules of docs/spec-notes.md §5.1. */
 function expectedConversion(from: string, to: string): unknown {
   const target = richAs(to);
   if ((LEGACY as readonly string[]).includes(to)) return target;

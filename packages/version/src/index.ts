@@ -7,6 +7,6 @@ export {
   versionsStartingFrom,
   newestSupported,
 } from "./version.js";
-export type { PluginInfo } from "./version.js";
-export { MIN_VERSION_FOR, reconcile, checkVerbAllowed } from "./reconcile.js";
+export type { PluginInfo, PluginSupport } from "./version.js";
+export { reconcile, checkVerbAllowed } from "./reconcile.js";
 export { decodeConfigVersion, versionAnswer, decodePluginInfo } from "./decode.js";

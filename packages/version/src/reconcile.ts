@@ -2,16 +2,9 @@
  * Whether a plugin can serve a config: the exact-match rule of the spec and
  * the minimum config version of the verbs added after 0.1.0.
  */
-import { CniError, ErrorCode } from "@tscni/types";
+import { CniError, ErrorCode, VERB_MIN_VERSION, isVerb } from "@tscni/types";
 import type { PluginInfo } from "./version.js";
 import { compareVersions, parseVersion } from "./version.js";
-
-/** The oldest config version that may carry each verb; ADD, DEL and VERSION work at every version. */
-export const MIN_VERSION_FOR: Readonly<Record<"CHECK" | "GC" | "STATUS", string>> = Object.freeze({
-  CHECK: "0.4.0",
-  GC: "1.1.0",
-  STATUS: "1.1.0",
-});
 
 /** `["a" "b"]`, the way Go prints a string list with %q. */
 function goQuotedList(list: readonly string[]): string {
@@ -40,8 +33,9 @@ export function reconcile(configVersion: string, info: PluginInfo): string {
  * other verb passes. The exact-match `reconcile` still has to follow, as in Go.
  */
 export function checkVerbAllowed(verb: string, configVersion: string, info: PluginInfo): void {
-  const min = (MIN_VERSION_FOR as Record<string, string | undefined>)[verb];
-  if (min === undefined) return;
+  // ADD, DEL and VERSION exist at every version: nothing to check (and Go checks nothing for them).
+  const min = isVerb(verb) ? VERB_MIN_VERSION[verb] : undefined;
+  if (min === undefined || min === "0.1.0") return;
   const config = parseVersion(configVersion);
   if (compareVersions(config, min) < 0) {
     throw new CniError(

@@ -3,13 +3,19 @@
  * versions a plugin supports.
  */
 import { CniError, ErrorCode, SPEC_VERSIONS } from "@tscni/types";
+import type { SpecVersion } from "@tscni/types";
 
 /** Every spec version, oldest first. */
-export const ALL_VERSIONS: readonly string[] = SPEC_VERSIONS;
+export const ALL_VERSIONS: readonly SpecVersion[] = SPEC_VERSIONS;
 
-/** The spec versions a plugin speaks, as listed in its VERSION answer. */
+/** The spec versions a plugin speaks, as listed in its VERSION answer (as a runtime reads it: any strings). */
 export interface PluginInfo {
   readonly supportedVersions: readonly string[];
+}
+
+/** What a plugin declares it supports: spec version strings only, written in full. */
+export interface PluginSupport extends PluginInfo {
+  readonly supportedVersions: readonly SpecVersion[];
 }
 
 const PART_NAMES = ["major", "minor", "micro"] as const;
@@ -72,7 +78,7 @@ export function versionAtLeast(a: string, b: string): boolean {
  * list by exact string, so a short form would never match. An empty list or a
  * malformed version is a programming error and throws.
  */
-export function pluginSupports(...versions: string[]): PluginInfo {
+export function pluginSupports(...versions: SpecVersion[]): PluginSupport {
   if (versions.length === 0) {
     throw new CniError(ErrorCode.Internal, "pluginSupports() needs at least one version");
   }
@@ -89,7 +95,7 @@ export function pluginSupports(...versions: string[]): PluginInfo {
 }
 
 /** Every spec version from `min` on: `versionsStartingFrom("0.3.1")` = 0.3.1, 0.4.0, 1.0.0, 1.1.0. */
-export function versionsStartingFrom(min: string): PluginInfo {
+export function versionsStartingFrom(min: string): PluginSupport {
   const from = parseVersion(min);
   const versions = ALL_VERSIONS.filter((v) => compareVersions(v, from) >= 0);
   if (versions.length === 0) {

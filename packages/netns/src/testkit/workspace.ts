@@ -1,42 +1,56 @@
 /**
- * Drives reference plugins the way an operator would: a conflist in a
- * NETCONFPATH directory, cnitool run inside a throwaway "host" namespace (so
- * nothing touches the machine's own), a container namespace, and a private
- * result cache and IPAM store. Used by the ptp, bridge and interop suites.
+ * Drives plugins the way an operator would: a conflist in a NETCONFPATH
+ * directory, cnitool run inside a throwaway "host" namespace (so nothing
+ * touches the machine's own), a container namespace, and a private result
+ * cache and IPAM data directory, all removed by `cleanup()`.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { createTestNetns, removeAllTestNetns } from "@tscni/netns/testkit";
-import type { TestNetns } from "@tscni/netns/testkit";
+import { findTool } from "../exec.js";
+import { createTestNetns, removeAllTestNetns } from "./namespaces.js";
+import type { TestNetns } from "./namespaces.js";
 
 const run = promisify(execFile);
-export const repo = resolve(import.meta.dirname, "../..");
-export const distBin = join(repo, "dist/bin");
-export const goPlugins = "/usr/lib/cni";
+
+/** Debian's Go reference plugins (containernetworking-plugins). */
+export const GO_PLUGIN_DIR = "/usr/lib/cni";
+
+export interface WorkspaceOptions {
+  /** The directory holding the plugins under test: `pluginDir({ x: "ours" })` links `<bin>/x`. */
+  bin: string;
+  /** The cnitool to run (tscni's, which takes `--cache-dir`); default `<bin>/cnitool`. */
+  cnitool?: string;
+  /** Where `pluginDir({ x: "go" })` takes plugins from; default GO_PLUGIN_DIR. */
+  goBin?: string;
+}
 
 export interface Workspace {
   dir: string;
   netconf: string;
   cache: string;
-  /** Where IPAM stores leases in these tests. */
+  /** A data directory for IPAM in these tests (host-local's `ipam.dataDir`). */
   ipamData: string;
   host: TestNetns;
   ctr: TestNetns;
+  /** The cnitool executable `cnitool()` runs. */
+  cnitoolPath: string;
   /** A CNI_PATH directory holding exactly the named plugins, each taken from ours or Go's. */
   pluginDir(choice: Record<string, "ours" | "go">): string;
+  /** Makes `conflist` the only network in NETCONFPATH. */
   writeConflist(name: string, conflist: object): void;
   cleanup(): Promise<void>;
 }
 
-export async function workspace(prefix: string): Promise<Workspace> {
+export async function workspace(prefix: string, options: WorkspaceOptions): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), `tscni-${prefix}-`));
   const netconf = join(dir, "net.d");
   mkdirSync(netconf);
   const host = await createTestNetns(`${prefix}h`);
   const ctr = await createTestNetns(`${prefix}c`);
+  const goBin = options.goBin ?? GO_PLUGIN_DIR;
   let n = 0;
   return {
     dir,
@@ -45,10 +59,11 @@ export async function workspace(prefix: string): Promise<Workspace> {
     ipamData: join(dir, "ipam"),
     host,
     ctr,
+    cnitoolPath: options.cnitool ?? join(options.bin, "cnitool"),
     pluginDir(choice) {
       const d = join(dir, `plugins-${++n}`);
       mkdirSync(d);
-      for (const [name, from] of Object.entries(choice)) symlinkSync(join(from === "ours" ? distBin : goPlugins, name), join(d, name));
+      for (const [name, from] of Object.entries(choice)) symlinkSync(join(from === "ours" ? options.bin : goBin, name), join(d, name));
       return d;
     },
     writeConflist(name, conflist) {
@@ -68,11 +83,11 @@ export async function workspace(prefix: string): Promise<Workspace> {
  * The workspaces of one test file: `create()` makes one; `removeAll()`, an
  * afterEach, removes every one made so far and any test namespace left over.
  */
-export function workspacePool(prefix: string): { create(): Promise<Workspace>; removeAll(): Promise<void> } {
+export function workspacePool(prefix: string, options: WorkspaceOptions): { create(): Promise<Workspace>; removeAll(): Promise<void> } {
   const made: Workspace[] = [];
   return {
     async create() {
-      const ws = await workspace(prefix);
+      const ws = await workspace(prefix, options);
       made.push(ws);
       return ws;
     },
@@ -83,7 +98,7 @@ export function workspacePool(prefix: string): { create(): Promise<Workspace>; r
   };
 }
 
-/** The addresses host-local holds for a network in the workspace's IPAM store (one file each). */
+/** The addresses host-local holds for a network in the workspace's IPAM data directory (one file each). */
 export function leases(ws: Workspace, network: string): string[] {
   const dir = join(ws.ipamData, network);
   return existsSync(dir) ? readdirSync(dir).filter((f) => f !== "lock" && !f.startsWith("last_reserved_ip")) : [];
@@ -100,7 +115,7 @@ export interface ToolRun {
 export async function cnitool(ws: Workspace, verb: string, net: string, cniPath: string, extraEnv: Record<string, string> = {}): Promise<ToolRun> {
   const env = { PATH: "/usr/bin:/usr/sbin:/bin:/sbin", NETCONFPATH: ws.netconf, CNI_PATH: cniPath, ...extraEnv };
   try {
-    const r = await run("nsenter", [`--net=${ws.host.path}`, "--", join(distBin, "cnitool"), "--cache-dir", ws.cache, verb, net, ws.ctr.path], { env, encoding: "utf8" });
+    const r = await run(findTool("nsenter"), [`--net=${ws.host.path}`, "--", ws.cnitoolPath, "--cache-dir", ws.cache, verb, net, ws.ctr.path], { env, encoding: "utf8" });
     return { exitCode: 0, stdout: r.stdout, stderr: r.stderr, json: r.stdout.trim() ? JSON.parse(r.stdout) : undefined };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -111,14 +126,15 @@ export async function cnitool(ws: Workspace, verb: string, net: string, cniPath:
 /** `ip netns exec <ns> ping -c1 -W1 <address>`: true when a reply came back. */
 export async function ping(ns: TestNetns, address: string): Promise<boolean> {
   try {
-    await run("ip", ["netns", "exec", ns.name, "ping", address.includes(":") ? "-6" : "-4", "-c1", "-W1", address]);
+    await run(findTool("ip"), ["netns", "exec", ns.name, "ping", address.includes(":") ? "-6" : "-4", "-c1", "-W1", address]);
     return true;
   } catch {
     return false;
   }
 }
 
+/** The config versions a plugin with prevResult and CHECK is exercised at. */
 export const PLUGIN_VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] as const;
-export const supportsCheck = (v: string) => v === "0.4.0" || v.startsWith("1.");
+export const supportsCheck = (v: string): boolean => v === "0.4.0" || v.startsWith("1.");
 /** Debian's Go plugins (containernetworking-plugins 1.1.1) speak up to 1.0.0. */
-export const goSpeaks = (v: string) => v !== "1.1.0";
+export const goSpeaks = (v: string): boolean => v !== "1.1.0";

@@ -1,0 +1,30 @@
+import { definePlugin, lazySchema } from "@tscni/skel";
+import { ALL_VERSIONS } from "@tscni/version";
+import { add } from "./add.js";
+import { check } from "./check.js";
+import { noopConfigSchema } from "./config.js";
+import { del } from "./del.js";
+import { gc } from "./gc.js";
+import { status } from "./status.js";
+
+/**
+ * VERSION never sees a config, so a test that needs a plugin speaking fewer
+ * versions sets NOOP_SUPPORTED_VERSIONS (comma separated) in the environment.
+ */
+function supportedVersions(): readonly string[] {
+  const list = (process.env.NOOP_SUPPORTED_VERSIONS ?? "").split(",").filter((v) => v !== "");
+  return list.length > 0 ? list : ALL_VERSIONS;
+}
+
+/** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
+export const noopPlugin = definePlugin({
+  add,
+  del,
+  check,
+  gc,
+  status,
+  versions: supportedVersions(),
+  config: lazySchema(noopConfigSchema),
+  about: "CNI noop plugin (tscni example) v0.1.0",
+  name: "noop",
+});
