@@ -107,7 +107,12 @@ export async function bundleCode(src: BundleSource, launcher?: { snapshotAware: 
         {
           ...options,
           stdin: {
-            contents: launcherSource({ applets: r.applets, dispatchOnName: r.single === undefined, snapshotAware: launcher?.snapshotAware ?? false }),
+            contents: launcherSource({
+              applets: r.applets,
+              dispatchOnName: r.single === undefined,
+              snapshotAware: launcher?.snapshotAware ?? false,
+              guard: (launcher?.snapshotAware ?? false) && src.requirePluginMain !== false,
+            }),
             resolveDir: r.single ? dirname(r.single) : r.cwd,
             sourcefile: "tscni-launcher.js",
             loader: "js",

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { BundleError } from "./errors.js";
-import { produceWarmCache, wrapAsFunction } from "./warm-cache.js";
+import { guardLoad } from "./load-guard.js";
+import { produceWarmCache, type VersionAnswers, wrapAsFunction } from "./warm-cache.js";
 
 /**
  * A V8 code cache for a script bundle, in a file beside it.
@@ -47,28 +48,34 @@ function keyOf(wrappedCode: string): string {
 
 /**
  * The executable's text after the #! line. Everything that can go wrong with
- * the sidecar (missing, unreadable, foreign, corrupted, rejected) ends in a
- * normal compile; nothing about it is ever reported.
+ * the sidecar (missing, unreadable, foreign, corrupted, rejected, not a
+ * regular file) ends in a normal compile; nothing about it is ever reported.
+ * The sidecar is opened with O_NONBLOCK and O_NOFOLLOW and read only when
+ * fstat calls it a regular file: a FIFO planted under its name would block a
+ * plain open (and so every exec) forever, and a symlink could point anywhere.
+ * `guard`: run the bundle inside the load guard (a plugin; load-guard.ts).
  */
-export function codeCacheLoader(code: string): string {
+export function codeCacheLoader(code: string, o: { guard?: boolean } = {}): string {
   const wrapped = wrapAsFunction(code);
+  const run = "new Script(source,cachedData?{filename:__filename,cachedData}:{filename:__filename}).runInThisContext()(exports,require,module,__filename,__dirname)";
   return `{const source=${JSON.stringify(wrapped)};const{Script}=require("node:vm");let cachedData;
-try{const b=require("node:fs").readFileSync(__filename+${JSON.stringify(CODE_CACHE_SUFFIX)});const crc32=process.binding("zlib").crc32;
+try{const fs=require("node:fs"),c=fs.constants,fd=fs.openSync(__filename+${JSON.stringify(CODE_CACHE_SUFFIX)},c.O_RDONLY|c.O_NONBLOCK|c.O_NOFOLLOW);let b;
+try{if(fs.fstatSync(fd).isFile())b=fs.readFileSync(fd)}finally{fs.closeSync(fd)}const crc32=process.binding("zlib").crc32;
 if(b.length>${HEADER_BYTES}&&b.toString("latin1",0,${KEY_BYTES})===${JSON.stringify(keyOf(wrapped))}&&b.readUInt32LE(${KEY_BYTES})===crc32(b.subarray(${HEADER_BYTES}),0))cachedData=b.subarray(${HEADER_BYTES})}catch{}
-new Script(source,cachedData?{filename:__filename,cachedData}:{filename:__filename}).runInThisContext()(exports,require,module,__filename,__dirname)}
+${o.guard ? guardLoad(run) : run}}
 `;
 }
 
 /** The sidecar's bytes for `code`, made by `node` (the Node that will run the executable). */
-export async function produceCodeCache(node: string, code: string, applets: readonly string[]): Promise<Buffer> {
+export async function produceCodeCache(node: string, code: string, applets: readonly string[]): Promise<{ sidecar: Buffer; versions: VersionAnswers }> {
   const work = await mkdtemp(join(tmpdir(), "tscni-code-cache-"));
   try {
     const wrapped = wrapAsFunction(code);
-    const cache = await produceWarmCache(node, wrapped, join(work, "code.cache"), applets, work);
+    const { cache, versions } = await produceWarmCache(node, wrapped, join(work, "code.cache"), applets, work);
     const header = Buffer.alloc(HEADER_BYTES);
     header.write(keyOf(wrapped), 0, "latin1");
     header.writeUInt32LE(crc32(cache), KEY_BYTES);
-    return Buffer.concat([header, cache]);
+    return { sidecar: Buffer.concat([header, cache]), versions };
   } catch (e) {
     throw new BundleError("BUILD_FAILED", `${node} could not make the code cache: ${(e as Error).message}`, { cause: e });
   } finally {

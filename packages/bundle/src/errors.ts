@@ -9,7 +9,9 @@ export type BundleErrorCode =
   | "BAD_OPTION"
   | "DEST_UNWRITABLE"
   | "SEA_UNSUPPORTED"
-  | "SEA_FAILED";
+  | "SEA_FAILED"
+  | "VERSION_REFUSED"
+  | "DEST_IN_THE_WAY";
 
 export class BundleError extends Error {
   override readonly name = "BundleError";

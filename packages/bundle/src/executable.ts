@@ -5,7 +5,10 @@ import { type BundleSource, bundleCode, bundleEntries } from "./bundle.js";
 import { codeCacheLoader, codeCachePathFor, produceCodeCache } from "./code-cache.js";
 import { BundleError } from "./errors.js";
 import { linkApplets } from "./links.js";
-import { checkCommonJsScope } from "./module-scope.js";
+import { guardedBundle } from "./load-guard.js";
+import { checkVersionAnswers } from "./version-check.js";
+import { runVersion } from "./warm-cache.js";
+import { COMMONJS_MARKER, commonJsMarkerFor } from "./module-scope.js";
 
 export const DEFAULT_INTERPRETER = "/usr/bin/env node";
 
@@ -36,6 +39,8 @@ export interface BuiltExecutable {
   links: string[];
   /** The code cache written beside the executable (codeCache builds). */
   codeCache?: { path: string; bytes: number };
+  /** The {"type": "commonjs"} package.json written beside a script bundle in a "type": "module" project. */
+  scopeMarker?: string;
 }
 
 /** Linux reads at most 127 bytes of a `#!` line on older kernels; longer ones are cut silently. */
@@ -52,32 +57,42 @@ export function shebangFor(interpreter: string = DEFAULT_INTERPRETER): string {
   return `${line}\n`;
 }
 
-/** Writes the executable (and its code cache first, for a codeCache build). */
-async function writeExecutable(o: ExecutableOptions, path: string, shebang: string, code: string): Promise<BuiltExecutable> {
+/**
+ * Writes the executable (and its code cache first, for a codeCache build).
+ * `marker`: the {"type": "commonjs"} package.json its directory needs (module-scope.ts).
+ */
+async function writeExecutable(o: ExecutableOptions, path: string, shebang: string, code: string, marker: string | undefined): Promise<BuiltExecutable> {
   const cachePath = codeCachePathFor(path);
-  let text = shebang + code;
+  // A plugin answers a throw at load with a CNI error object; a program that is not a plugin keeps Node's own report.
+  const plugin = o.requirePluginMain !== false;
+  let text = shebang + (plugin ? guardedBundle(code) : code);
   let codeCache: { path: string; bytes: number } | undefined;
+  // Only a plugin is run (to warm the cache, to check VERSION): skel refuses the warm-up ADD before its handler.
+  const applets = plugin ? Object.keys(o.applets ?? { main: "" }) : [];
+  const node = resolve(o.node ?? process.execPath);
   if (o.codeCache) {
-    text = shebang + codeCacheLoader(code);
-    // Only a plugin is run to warm the cache: skel refuses the warm-up ADD before its handler.
-    const warmUp = o.requirePluginMain === false ? [] : Object.keys(o.applets ?? { main: "" });
-    const cache = await produceCodeCache(resolve(o.node ?? process.execPath), code, warmUp);
+    text = shebang + codeCacheLoader(code, { guard: plugin });
+    const { sidecar: cache, versions } = await produceCodeCache(node, code, applets);
+    checkVersionAnswers(versions);
     // The cache first: an executable is never next to a cache older than itself (a stale one would be refused anyway).
     await writeFileAtomic(cachePath, cache, 0o644);
     codeCache = { path: cachePath, bytes: cache.length };
+  } else if (applets.length) {
+    checkVersionAnswers(await runVersion(node, code, applets));
   }
+  if (marker) await writeFileAtomic(marker, COMMONJS_MARKER, 0o644);
   await writeFileAtomic(path, text, 0o755);
   // A cache left by an earlier codeCache build would be refused; removing it keeps install from copying it.
   if (!o.codeCache) await rm(cachePath, { force: true });
-  return { path, bytes: Buffer.byteLength(text), links: [], ...(codeCache ? { codeCache } : {}) };
+  return { path, bytes: Buffer.byteLength(text), links: [], ...(codeCache ? { codeCache } : {}), ...(marker ? { scopeMarker: marker } : {}) };
 }
 
 /** Entry (or applets) -> one self-contained script with a #! line, mode 0755. */
 export async function buildExecutable(o: ExecutableOptions): Promise<BuiltExecutable> {
   const shebang = shebangFor(o.interpreter);
   const path = resolve(o.absWorkingDir ?? process.cwd(), o.outFile);
-  const [, , { code }] = await Promise.all([checkWritableDirectory(dirname(path)), checkCommonJsScope(path), bundleCode(o)]);
-  const built = await writeExecutable(o, path, shebang, code);
+  const [, marker, { code }] = await Promise.all([checkWritableDirectory(dirname(path)), commonJsMarkerFor(path), bundleCode(o)]);
+  const built = await writeExecutable(o, path, shebang, code, marker);
   const links = o.applets && o.links !== false ? await linkApplets(path, Object.keys(o.applets)) : [];
   return { ...built, links };
 }
@@ -113,8 +128,8 @@ export async function buildExecutables(list: readonly ExecutableOptions[]): Prom
   return Promise.allSettled(
     list.map(async (o, i) => {
       const path = resolve(o.absWorkingDir ?? process.cwd(), o.outFile);
-      await Promise.all([checkWritableDirectory(dirname(path)), checkCommonJsScope(path)]);
-      return writeExecutable(o, path, shebangFor(o.interpreter), (codes[i] as { code: string }).code);
+      const [, marker] = await Promise.all([checkWritableDirectory(dirname(path)), commonJsMarkerFor(path)]);
+      return writeExecutable(o, path, shebangFor(o.interpreter), (codes[i] as { code: string }).code, marker);
     }),
   );
 }

@@ -1,11 +1,45 @@
 import { constants } from "node:fs";
-import { copyFile, rm, stat } from "node:fs/promises";
+import { copyFile, lstat, open, rm, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { checkWritableDirectory, replaceAtomically } from "./atomic.js";
+import { checkWritableDirectory, replaceAtomically, writeFileAtomic } from "./atomic.js";
 import { codeCachePathFor } from "./code-cache.js";
 import { BundleError } from "./errors.js";
 import { linkApplets } from "./links.js";
+import { COMMONJS_MARKER, commonJsMarkerFor } from "./module-scope.js";
 import { checkAppletNames } from "./multicall.js";
+
+async function isScript(file: string): Promise<boolean> {
+  const fh = await open(file, "r");
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer.toString("latin1") === "#!";
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Everything install will replace is checked before the first rename, so a
+ * refusal leaves the directory as it was: a directory where a file, its code
+ * cache or a link goes cannot be renamed over (nor removed). Returns the
+ * {"type": "commonjs"} markers script bundles need there (module-scope.ts).
+ */
+async function checkDestinations(sources: readonly string[], to: string, links: readonly string[]): Promise<string[]> {
+  const markers = new Set<string>();
+  const names = [...sources.flatMap((src) => [basename(src), basename(codeCachePathFor(src))]), ...links];
+  for (const name of names) {
+    const path = join(to, name);
+    if ((await lstat(path).catch(() => undefined))?.isDirectory()) {
+      throw new BundleError("DEST_IN_THE_WAY", `${path} is a directory, so nothing can be installed under that name; nothing was changed; remove or rename it first`);
+    }
+  }
+  for (const src of sources) {
+    if (!(await isScript(src))) continue;
+    const marker = await commonJsMarkerFor(join(to, basename(src)));
+    if (marker) markers.add(marker);
+  }
+  return [...markers];
+}
 
 export interface InstallOptions {
   /** Executables to install, each as `<to>/<its file name>`. */
@@ -48,6 +82,8 @@ export async function install(o: InstallOptions): Promise<Installed> {
     if (!info?.isFile()) throw new BundleError("ENTRY_NOT_FOUND", `${src} does not exist or is not a file; build it first`);
   }
   await checkWritableDirectory(to);
+  const markers = await checkDestinations(sources, to, o.links ?? []);
+  for (const marker of markers) await writeFileAtomic(marker, COMMONJS_MARKER, 0o644);
   const files: string[] = [];
   const codeCaches: string[] = [];
   for (const src of sources) {

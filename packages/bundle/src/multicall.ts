@@ -1,4 +1,5 @@
 import { BundleError } from "./errors.js";
+import { guardLoad } from "./load-guard.js";
 
 /** What a link (or the executable itself) may be called: a plain file name. */
 const APPLET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -19,6 +20,12 @@ export interface LauncherOptions {
   dispatchOnName: boolean;
   /** Defer the run to the SEA startup snapshot's deserialize main function. */
   snapshotAware: boolean;
+  /**
+   * Run the applet inside the load guard (load-guard.ts). Needed where the
+   * applet loads outside the guard around the whole bundle: in a snapshot's
+   * deserialize main function.
+   */
+  guard?: boolean;
 }
 
 /**
@@ -47,7 +54,10 @@ export function launcherSource(o: LauncherOptions): string {
   });
   const main = `function main() {
   ${pick}
-  if (run) return void run();
+  if (run) {
+    ${o.guard ? guardLoad("run();") : "run();"}
+    return;
+  }
   process.stdout.write(${JSON.stringify(unknown)} + "\\n");
   process.exitCode = 1;
 }`;

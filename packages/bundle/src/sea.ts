@@ -8,7 +8,9 @@ import { type BundleSource, bundleCode } from "./bundle.js";
 import { BundleError } from "./errors.js";
 import type { BuiltExecutable } from "./executable.js";
 import { linkApplets } from "./links.js";
-import { prepareWarmCache } from "./warm-cache.js";
+import { guardedBundle } from "./load-guard.js";
+import { checkVersionAnswers } from "./version-check.js";
+import { prepareWarmCache, runVersion } from "./warm-cache.js";
 
 const run = promisify(execFile);
 
@@ -84,14 +86,22 @@ async function hasStrip(): Promise<boolean> {
   }
 }
 
-async function prepareBlob(node: string, code: string, startup: SeaStartup, warmUp: readonly string[]): Promise<Buffer> {
+async function prepareBlob(node: string, code: string, startup: SeaStartup, warmUp: readonly string[], plugin: boolean): Promise<Buffer> {
   const work = await mkdtemp(join(tmpdir(), "tscni-sea-"));
   try {
     let entry: { main: string; assets?: Record<string, string> } = { main: "main.cjs" };
-    if (startup === "warm-code-cache") entry = await prepareWarmCache(node, code, warmUp, work);
-    else await writeFile(join(work, "main.cjs"), code);
+    // A plugin answers a throw at load with a CNI error object (load-guard.ts); in a snapshot the launcher holds the guard.
+    if (startup === "warm-code-cache") {
+      const prepared = await prepareWarmCache(node, code, warmUp, work, { guard: plugin });
+      checkVersionAnswers(prepared.versions);
+      entry = prepared;
+    } else {
+      if (warmUp.length) checkVersionAnswers(await runVersion(node, code, warmUp));
+      await writeFile(join(work, "main.cjs"), plugin && startup !== "snapshot" ? guardedBundle(code) : code);
+    }
     const config = {
-      ...entry,
+      main: entry.main,
+      ...(entry.assets ? { assets: entry.assets } : {}),
       output: "sea.blob",
       disableExperimentalSEAWarning: true,
       useSnapshot: startup === "snapshot",
@@ -139,8 +149,9 @@ export async function buildSea(o: SeaOptions): Promise<BuiltExecutable> {
     o.strip === false ? false : hasStrip(),
   ]);
   // Only a plugin is run to warm the cache: skel refuses the warm-up ADD before its handler.
-  const warmUp = o.requirePluginMain === false ? [] : Object.keys(o.applets ?? { main: "" });
-  const blob = await prepareBlob(node, code, startup, warmUp);
+  const plugin = o.requirePluginMain !== false;
+  const warmUp = plugin ? Object.keys(o.applets ?? { main: "" }) : [];
+  const blob = await prepareBlob(node, code, startup, warmUp, plugin);
   const { inject } = await import("postject");
   await replaceAtomically(path, async (tmp) => {
     let stripped = false;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { CniError, ErrorCode, errorObjectSchema } from "@tscni/types";
 import { definedEnv, type Env } from "./env.js";
+import { inProcessRun } from "./invocation-host.js";
 
 export interface ExecPluginOptions {
   /** Absolute path of the plugin executable (see findInPath). */
@@ -50,6 +51,14 @@ export function quote(text: string, limit = QUOTE_LIMIT): string {
  * - a binary that stays busy (ETXTBSY) through every retry: code 11, never an empty success.
  */
 export async function execPlugin(opts: ExecPluginOptions): Promise<ExecOutput> {
+  // A host holding the plugin's code answers in process; its answer is judged exactly as an exec's.
+  const inProcess = inProcessRun({ pluginPath: opts.pluginPath, env: opts.env, stdin: opts.stdin });
+  if (inProcess) {
+    const r = await inProcess;
+    if (r.status !== 0) throw pluginFailure(opts.pluginPath, r.stdout, r.stderr, r.status, null);
+    if (r.stderr && opts.onStderr) opts.onStderr(r.stderr);
+    return { stdout: r.stdout, stderr: r.stderr };
+  }
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {

@@ -108,8 +108,17 @@ export async function pluginMain(
   versionInfo?: SupportedVersions,
   about?: string,
 ): Promise<void> {
-  await runOnHost(pluginFromArguments(first, second, versionInfo, about), realHost());
+  const plugin = pluginFromArguments(first, second, versionInfo, about);
+  // A host serving plugins itself (the tscni daemon) loads the bundle with this hook set: the bundle's
+  // plugin and its own dispatch are handed over, and the process is not bound to this one invocation.
+  const capture = (globalThis as Record<symbol, unknown>)[Symbol.for(PLUGIN_CAPTURE_HOOK)];
+  if (typeof capture === "function") return void (capture as PluginCapture)({ plugin, dispatch });
+  await runOnHost(plugin, realHost());
 }
+
+/** `Symbol.for` key of the hook: a global, so it reaches the copy of skel inside each plugin bundle. */
+export const PLUGIN_CAPTURE_HOOK = "tscni.pluginMain.capture";
+export type PluginCapture = (captured: { plugin: AnyPlugin; dispatch: typeof dispatch }) => void;
 
 /** Both call forms of pluginMain as one plugin object. */
 export function pluginFromArguments(
