@@ -67,6 +67,28 @@ async function targets() {
   return out;
 }
 
+/**
+ * The daemon-mode shim (packages/daemon/shim/shim.c): static C, built with the
+ * system compiler to dist/bin/tscni-shim by temp file and rename. Without gcc it is
+ * skipped with a message, except under CI=true, where the daemon tests need it.
+ */
+async function buildShim() {
+  const source = join(root, "packages", "daemon", "shim", "shim.c");
+  const out = join(outDir, "tscni-shim");
+  const tmp = `${out}.tmp-${process.pid}`;
+  const { spawnSync } = await import("node:child_process");
+  const r = spawnSync("gcc", ["-static", "-Os", "-s", "-std=gnu11", "-Wall", "-Wextra", "-Wno-format-truncation", "-Werror", "-o", tmp, source], { encoding: "utf8" });
+  if (r.error?.code === "ENOENT" && process.env.CI !== "true") {
+    console.error("tscni-shim skipped: gcc not found (install gcc and libc6-dev to build the daemon-mode shim)");
+    return;
+  }
+  if (r.error || r.status !== 0) {
+    await rm(tmp, { force: true });
+    throw new Error(`gcc failed: ${r.error?.message ?? r.stderr.trim()}`);
+  }
+  await rename(tmp, out);
+}
+
 export async function buildAll({ quiet = false, sea = false } = {}) {
   const api = await loadBundleApi();
   await mkdir(outDir, { recursive: true });
@@ -105,6 +127,8 @@ export async function buildAll({ quiet = false, sea = false } = {}) {
         ),
     );
   }
+  jobs.push({ name: "tscni-shim" });
+  settled.push(buildShim().then((value) => ({ status: "fulfilled", value }), (reason) => ({ status: "rejected", reason })));
   const results = (await Promise.all(settled)).flat();
   // Every target is attempted, so one broken plugin does not hide the others' builds.
   const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${jobs[i].name}: ${r.reason?.message ?? r.reason}`] : []));

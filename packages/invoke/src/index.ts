@@ -11,4 +11,6 @@ export {
   type DelegateConfig,
   type DelegateOptions,
 } from "./delegate.js";
+export { allocateAddresses, chooseDns, type UndoSteps } from "./ipam.js";
+export { INVOCATION_HOST_KEY, invocationHost, type InvocationHost, type InProcessRun } from "./invocation-host.js";
 export { getVersionInfo, type VersionInfoOptions } from "./version-info.js";

@@ -1,0 +1,11 @@
+export { daemonMain, parseDaemonArgs } from "./main.js";
+export type { DaemonArgs } from "./main.js";
+export { Daemon, attachmentKey } from "./server.js";
+export type { DaemonOptions, Outcome } from "./server.js";
+export { installShims, patchShim, SHIM_FILE_NAME, SHIM_MARKER } from "./install.js";
+export type { InstallShimsOptions, ShimSettings } from "./install.js";
+export { loadPluginBundle, supportedVersionsOf, PluginLoadError } from "./load.js";
+export type { LoadedPlugin } from "./load.js";
+export { DelSpool } from "./spool.js";
+export { KeyedQueue } from "./keyed-queue.js";
+export { MAX_BYTES, ROUTE_PREFIX, encodeEnvBlock, parseEnvBlock } from "./protocol.js";

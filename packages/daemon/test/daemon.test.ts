@@ -1,0 +1,222 @@
+/**
+ * The daemon and the shim as processes: answers equal to an exec of the same
+ * bundle, the unavailable-daemon rules, faults, limits, and concurrency.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import type { Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { installShims } from "@tscni/daemon";
+import { skipReason } from "../../../test/support/prereq.js";
+import { bundle, DIST_BIN, runExe, SHIM, startDaemon } from "./helpers.js";
+import type { RunningDaemon } from "./helpers.js";
+
+const skip = skipReason({ root: true, commands: ["setpriv"], executables: [SHIM, join(DIST_BIN, "host-local")] });
+
+describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  let dir: string;
+  let daemonJs: string;
+  let faultyJs: string;
+  let bin: string;
+  let socket: string;
+  let daemon: RunningDaemon | undefined;
+  const plugins = ["host-local", "faulty"];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tscni-daemon-"));
+    daemonJs = await bundle(join(import.meta.dirname, "fixtures/daemon-entry.ts"), join(dir, "daemon.cjs"));
+    faultyJs = await bundle(join(import.meta.dirname, "fixtures/faulty.ts"), join(dir, "faulty.cjs"));
+    bin = join(dir, "bin");
+    mkdirSync(bin);
+    socket = join(dir, "run", "daemon.sock");
+    await installShims({ binDir: bin, socketPath: socket, plugins, versions: { faulty: ["1.0.0", "1.1.0"] }, shimPath: SHIM });
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await daemon?.stop("SIGKILL");
+    daemon = undefined;
+  });
+
+  const start = async (extra: string[] = []) => {
+    daemon = await startDaemon(daemonJs, ["--socket", socket, "--plugin", `host-local=${join(DIST_BIN, "host-local")}`, "--plugin", `faulty=${faultyJs}`, ...extra]);
+    return daemon;
+  };
+  const env = (command: string, more: Record<string, string> = {}) => ({
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: "ctr-1",
+    CNI_NETNS: "/run/netns/absent",
+    CNI_IFNAME: "eth0",
+    CNI_PATH: bin,
+    ...more,
+  });
+  const hostLocal = (dataDir: string, cniVersion = "1.1.0") =>
+    JSON.stringify({ cniVersion, name: "dnet", type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.40.0/24" }]], dataDir } });
+
+  it("answers exactly as an exec of the same bundle: VERSION, ADD, CHECK, DEL, errors", async () => {
+    await start();
+    const cases: [string, Record<string, string>, (d: string) => string][] = [
+      ["VERSION", {}, () => ""],
+      ["VERSION", {}, () => '{"cniVersion":"0.4.0"}'],
+      ["VERSION", {}, () => '{"cniVersion":"9.9.9"}'],
+      ["VERSION", {}, () => "not json"],
+      ["ADD", {}, (d) => hostLocal(d)],
+      ["ADD", { CNI_CONTAINERID: "ctr-2" }, (d) => hostLocal(d, "0.3.1")],
+      ["CHECK", {}, (d) => hostLocal(d)],
+      ["DEL", {}, (d) => hostLocal(d)],
+      ["DEL", {}, (d) => hostLocal(d)],
+      ["ADD", {}, () => "{ broken"],
+      ["ADD", {}, (d) => hostLocal(d, "7.0.0")],
+      ["ADD", { CNI_IFNAME: "" }, (d) => hostLocal(d)],
+      ["FROB", {}, (d) => hostLocal(d)],
+    ];
+    const viaExec = join(dir, "ipam-exec");
+    const viaShim = join(dir, "ipam-shim");
+    for (const [verb, more, stdin] of cases) {
+      const a = runExe(join(DIST_BIN, "host-local"), env(verb, more), stdin(viaExec).replaceAll(viaExec, viaShim));
+      const b = runExe(join(bin, "host-local"), env(verb, more), stdin(viaShim));
+      expect({ verb, status: b.status, stdout: b.stdout }).toEqual({ verb, status: a.status, stdout: a.stdout });
+    }
+  });
+
+  it("without a daemon: VERSION still answers; ADD, CHECK, GC and DEL fail with 11 naming the socket; STATUS with 50", () => {
+    const data = join(dir, "ipam-down");
+    const version = runExe(join(bin, "faulty"), env("VERSION"), '{"cniVersion":"1.0.0"}');
+    expect(version.stdout).toBe('{"cniVersion":"1.0.0","supportedVersions":["1.0.0","1.1.0"]}\n');
+    for (const verb of ["ADD", "CHECK", "GC", "DEL"]) {
+      const r = runExe(join(bin, "host-local"), env(verb), hostLocal(data));
+      expect(r.status).toBe(1);
+      expect(r.json).toMatchObject({ cniVersion: "1.1.0", code: 11 });
+      expect(r.json!.msg).toContain(socket);
+    }
+    const status = runExe(join(bin, "host-local"), env("STATUS"), hostLocal(data));
+    expect(status.json).toMatchObject({ code: 50 });
+  });
+
+  it("a DEL while the daemon is down is spooled durably, answered 0, and replayed when the daemon starts", async () => {
+    const spool = join(dir, "spool");
+    mkdirSync(spool, { mode: 0o700, recursive: true });
+    const data = join(dir, "ipam-spool");
+    await start(["--del-spool", spool]);
+    const add = runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "spool-1" }), hostLocal(data));
+    expect(add.status, add.stdout).toBe(0);
+    await daemon!.stop("SIGKILL");
+    const del = runExe(join(bin, "host-local"), env("DEL", { CNI_CONTAINERID: "spool-1", TSCNI_DEL_SPOOL: spool }), hostLocal(data));
+    expect([del.status, del.stdout]).toEqual([0, ""]);
+    expect(readdirSync(spool).filter((n) => n.endsWith(".del"))).toHaveLength(1);
+    expect(readdirSync(join(data, "dnet"))).toContain("169.254.40.2");
+    await start(["--del-spool", spool]);
+    const deadline = Date.now() + 10_000;
+    while (readdirSync(spool).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(spool)).toEqual([]);
+    expect(readdirSync(join(data, "dnet"))).not.toContain("169.254.40.2");
+    expect(daemon!.log()).toContain("replayed spooled DEL");
+  });
+
+  it("a daemon that accepts and never answers: the shim returns 11 within the request bound", async () => {
+    const hungSocket = join(dir, "hung", "s.sock");
+    mkdirSync(join(dir, "hung"), { mode: 0o700 });
+    const server: Server = createServer(() => {});
+    await new Promise<void>((r) => server.listen(hungSocket, r));
+    try {
+      const started = Date.now();
+      const runs = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          new Promise<{ status: number | null; out: string }>((resolve) => {
+            const p = spawn(join(bin, "host-local"), [], { env: env("ADD", { CNI_CONTAINERID: `hung-${i}`, TSCNI_SOCKET: hungSocket, TSCNI_REQUEST_TIMEOUT_MS: "1000" }) });
+            let out = "";
+            p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+            p.stdin.end(hostLocal(join(dir, "ipam-hung")));
+            p.on("close", (status) => resolve({ status, out }));
+          }),
+        ),
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      for (const r of runs) {
+        expect(r.status).toBe(1);
+        expect(JSON.parse(r.out)).toMatchObject({ code: 11 });
+        expect(JSON.parse(r.out).msg).toContain(hungSocket);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a handler that crashes or never settles fails its own request only (999); the daemon keeps serving", async () => {
+    await start(["--timeout-ms", "1500"]);
+    const conf = JSON.stringify({ cniVersion: "1.1.0", name: "f", type: "faulty" });
+    const run = (cid: string, mode: string) =>
+      new Promise<{ status: number | null; out: string }>((resolve) => {
+        const p = spawn(join(bin, "faulty"), [], { env: env("ADD", { CNI_CONTAINERID: cid, CNI_ARGS: `mode=${mode}` }) });
+        let out = "";
+        p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        p.stdin.end(conf);
+        p.on("close", (status) => resolve({ status, out }));
+      });
+    const [crash, hang, ok, sameKeyAfterHang] = await Promise.all([run("c1", "crash"), run("c2", "hang"), run("c3", "ok"), run("c2", "ok")]);
+    expect(JSON.parse(crash.out)).toMatchObject({ code: 999, msg: expect.stringContaining("boom in a timer") });
+    expect(JSON.parse(hang.out)).toMatchObject({ code: 999, msg: expect.stringContaining("did not finish within 1500 ms") });
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.out).ips).toEqual([{ address: "169.254.9.9/24" }]);
+    // Queued behind the hung request of the same attachment, and served once it was answered.
+    expect(sameKeyAfterHang.status).toBe(0);
+    expect(daemon!.proc.exitCode).toBe(null);
+  });
+
+  it("a peer with another uid is refused (socket directory 0700); root is served", async () => {
+    await start();
+    expect(statSync(join(dir, "run")).mode & 0o777).toBe(0o700);
+    // The shim must be reachable for nobody: copy it to a world-readable place.
+    const other = mkdtempSync(join(tmpdir(), "tscni-nobody-"));
+    try {
+      await installShims({ binDir: other, socketPath: socket, plugins: ["host-local"], versions: { "host-local": ["1.1.0"] }, shimPath: SHIM });
+      const r = runExe(join(other, "host-local"), env("ADD"), hostLocal(join(dir, "ipam-nobody")), { uid: 65534 });
+      expect(r.json).toMatchObject({ code: 11 });
+      expect(r.json!.details).toContain("Permission denied");
+      expect(runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "root-1" }), hostLocal(join(dir, "ipam-root"))).status).toBe(0);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it("an oversized request is refused with an error object and the daemon keeps serving", async () => {
+    await start();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = connect(socket);
+      let text = "";
+      s.on("data", (c: Buffer) => (text += c.toString()));
+      s.on("error", reject);
+      s.on("close", () => resolve(text));
+      s.write(`POST /v1/exec/host-local HTTP/1.1\r\nHost: x\r\nX-Tscni-Env-Bytes: 0\r\nContent-Length: ${17 * 1024 * 1024}\r\n\r\n`);
+      s.write(Buffer.alloc(64 * 1024, 32));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer.toLowerCase()).toContain("x-tscni-exit: 1");
+    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toMatchObject({ code: 5, msg: expect.stringContaining("exceeds") });
+    const big = runExe(join(bin, "host-local"), env("ADD"), " ".repeat(17 * 1024 * 1024));
+    expect(big.json).toMatchObject({ code: 5 });
+    expect(runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "after-big" }), hostLocal(join(dir, "ipam-big"))).status).toBe(0);
+  });
+
+  it("16 processes x 8 ADDs through the host-local shim get 128 distinct addresses", async () => {
+    await start();
+    const data = join(dir, "ipam-many");
+    const conf = JSON.stringify({ cniVersion: "1.1.0", name: "many", type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.64.0/22" }]], dataDir: data } });
+    const worker = (w: number) =>
+      new Promise<string[]>((resolve) => {
+        const script = `for i in 1 2 3 4 5 6 7 8; do CNI_CONTAINERID=w${w}-$i "$0" <"$1"; echo; done`;
+        writeFileSync(join(dir, "many.json"), conf);
+        const p = spawn("sh", ["-c", script, join(bin, "host-local"), join(dir, "many.json")], { env: env("ADD") });
+        let out = "";
+        p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        p.on("close", () => resolve(out.split(/\n(?=\{)/).filter((s) => s.trim()).map((s) => (JSON.parse(s) as { ips?: { address: string }[] }).ips?.[0]?.address ?? s)));
+      });
+    const all = (await Promise.all(Array.from({ length: 16 }, (_, w) => worker(w)))).flat();
+    expect(all.filter((a) => !/^169\.254\.\d+\.\d+\/22$/.test(a))).toEqual([]);
+    expect(all).toHaveLength(128);
+    expect(new Set(all).size).toBe(128);
+  }, 120_000);
+});

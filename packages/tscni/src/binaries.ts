@@ -1,0 +1,204 @@
+import { constants } from "node:fs";
+import { copyFile, lstat, open, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { CODE_CACHE_SUFFIX, syncDirectory, tempPathFor } from "@tscni/bundle";
+import { InstallError, messageOf } from "./errors.js";
+import { execVersion } from "./smoke.js";
+
+/** `bundle`: one script bundle (+ code cache) per plugin. `sea`: one multi-call SEA and a symlink per plugin. */
+export type Form = "bundle" | "sea";
+export const FORMS: readonly Form[] = ["bundle", "sea"];
+/** The multi-call binary's name in the bin dir; `npm run build:sea` produces it under this name. */
+export const MULTICALL_NAME = "tscni-plugins";
+
+export interface BinarySources {
+  /** Directory holding the script bundles `<plugin>` and their `<plugin>.v8cache`. */
+  bundleDir: string;
+  /** The SEA multi-call binary. */
+  seaFile: string;
+}
+
+export interface BinariesRequest extends BinarySources {
+  binDir: string;
+  plugins: readonly string[];
+  form: Form;
+}
+
+/** A file or link made under a temporary name and checked, waiting for its rename. */
+interface Staged {
+  tmp: string;
+  dest: string;
+  action: string;
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
+  if (!sa?.isFile() || !sb?.isFile() || sa.size !== sb.size) return false;
+  const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
+  return ba.equals(bb);
+}
+
+async function isExecutableCopy(src: string, dest: string): Promise<boolean> {
+  const info = await lstat(dest).catch(() => undefined);
+  return !!info?.isFile() && (info.mode & 0o7777) === 0o755 && (await sameBytes(src, dest));
+}
+
+async function requireFile(path: string, what: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new InstallError(`${what}: ${path} does not exist or is not a file (build it, or point --from/--sea at the built files)`);
+}
+
+/**
+ * Copies `src` to a hidden temporary name beside `dest`, sets the mode, fsyncs
+ * and closes it, then runs `check` on that temporary file. Nothing of it stays
+ * behind when any step fails. Staging runs one file at a time: a writable fd
+ * open in this process while a smoke test forks would make that exec fail with
+ * ETXTBSY.
+ */
+async function stageCopy(src: string, dest: string, mode: number, action: string, check?: (tmp: string) => Promise<void>): Promise<Staged> {
+  const tmp = tempPathFor(dest);
+  try {
+    await copyFile(src, tmp, constants.COPYFILE_EXCL);
+    const fh = await open(tmp, "r+");
+    try {
+      await fh.chmod(mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await check?.(tmp);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  return { tmp, dest, action };
+}
+
+async function stageLink(target: string, dest: string, action: string): Promise<Staged> {
+  const tmp = tempPathFor(dest);
+  await symlink(target, tmp);
+  return { tmp, dest, action };
+}
+
+async function linksTo(path: string, target: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  return !!info?.isSymbolicLink() && (await readlink(path)) === target;
+}
+
+async function smoke(path: string, plugin: string, argv0?: string): Promise<void> {
+  try {
+    await execVersion(path, argv0);
+  } catch (e) {
+    throw new InstallError(`plugin ${plugin} refused: its new binary failed the smoke test, nothing was changed: ${messageOf(e)}`);
+  }
+}
+
+async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[]): Promise<void> {
+  for (const plugin of r.plugins) {
+    const src = join(r.bundleDir, plugin);
+    await requireFile(src, `plugin ${plugin}`);
+    const dest = join(r.binDir, plugin);
+    const srcCache = src + CODE_CACHE_SUFFIX;
+    const destCache = dest + CODE_CACHE_SUFFIX;
+    const hasCache = await stat(srcCache).then((s) => s.isFile(), () => false);
+    // The cache goes in before its executable: an exec of the new bundle finds its cache.
+    // (An exec of the old bundle meanwhile finds a cache for other code, which its loader refuses by hash.)
+    if (hasCache && !(await sameBytes(srcCache, destCache))) staged.push(await stageCopy(srcCache, destCache, 0o644, `wrote ${plugin}${CODE_CACHE_SUFFIX}`));
+    if (!(await isExecutableCopy(src, dest))) staged.push(await stageCopy(src, dest, 0o755, `wrote ${plugin}`, (tmp) => smoke(tmp, plugin)));
+    if (!hasCache) after.push(() => removeIfPresent(destCache, `removed stale ${plugin}${CODE_CACHE_SUFFIX}`));
+  }
+  // Back from the SEA form: the multi-call binary goes once no link in the directory uses it.
+  after.push(() => removeUnusedMulticall(r.binDir));
+}
+
+async function stageSeaForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[]): Promise<void> {
+  await requireFile(r.seaFile, "the multi-call binary");
+  const dest = join(r.binDir, MULTICALL_NAME);
+  if (!(await isExecutableCopy(r.seaFile, dest))) {
+    // Each applet answers VERSION from the temporary name: the SEA dispatches on argv[0], not its file name.
+    staged.push(
+      await stageCopy(r.seaFile, dest, 0o755, `wrote ${MULTICALL_NAME}`, async (tmp) => {
+        for (const plugin of r.plugins) await smoke(tmp, plugin, plugin);
+      }),
+    );
+  } else {
+    // Unchanged binary, but perhaps a plugin it does not provide was asked for: refuse before linking it.
+    for (const plugin of r.plugins) await smoke(dest, plugin, plugin);
+  }
+  for (const plugin of r.plugins) {
+    const link = join(r.binDir, plugin);
+    if (!(await linksTo(link, MULTICALL_NAME))) staged.push(await stageLink(MULTICALL_NAME, link, `linked ${plugin} -> ${MULTICALL_NAME}`));
+    after.push(() => removeIfPresent(link + CODE_CACHE_SUFFIX, `removed stale ${plugin}${CODE_CACHE_SUFFIX}`));
+  }
+}
+
+async function removeIfPresent(path: string, action: string): Promise<string | undefined> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return undefined;
+  await rm(path, { force: true });
+  return action;
+}
+
+export async function removeUnusedMulticall(binDir: string): Promise<string | undefined> {
+  const multicall = join(binDir, MULTICALL_NAME);
+  if (!(await lstat(multicall).catch(() => undefined))) return undefined;
+  for (const name of await readdir(binDir)) {
+    if (await linksTo(join(binDir, name), MULTICALL_NAME)) return undefined;
+  }
+  return removeIfPresent(multicall, `removed unused ${MULTICALL_NAME}`);
+}
+
+/**
+ * Puts the plugins' binaries into the bin dir. Every new file is staged under a
+ * hidden temporary name, fsynced and (executables) smoke-tested with VERSION
+ * first; only when all of them pass are they renamed into place, so a refused
+ * binary leaves the directory exactly as it was. A rename replaces the directory
+ * entry in one step: a concurrent exec runs the complete old file or the
+ * complete new one. Files whose bytes are already in place are not touched.
+ * Returns one line per change.
+ */
+export async function installBinaries(r: BinariesRequest): Promise<string[]> {
+  const staged: Staged[] = [];
+  const after: (() => Promise<string | undefined>)[] = [];
+  try {
+    if (r.form === "sea") await stageSeaForm(r, staged, after);
+    else await stageBundleForm(r, staged, after);
+  } catch (e) {
+    await Promise.all(staged.map((s) => rm(s.tmp, { force: true })));
+    throw e;
+  }
+  const actions: string[] = [];
+  try {
+    for (const s of staged) {
+      await rename(s.tmp, s.dest);
+      actions.push(s.action);
+    }
+  } catch (e) {
+    await Promise.all(staged.map((s) => rm(s.tmp, { force: true })));
+    throw new InstallError(`cannot rename into ${r.binDir}: ${messageOf(e)}`);
+  }
+  if (staged.length) await syncDirectory(r.binDir);
+  for (const step of after) {
+    const done = await step();
+    if (done) actions.push(done);
+  }
+  return actions;
+}
+
+/** Leftovers of an install that was killed between staging and rename: `.<name>.tmp-<pid>-<hex>`. */
+const TEMP_NAME = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+/** Removes temporary files an interrupted install of these names left behind (older than a minute). */
+export async function sweepTemporaries(dir: string, names: readonly string[]): Promise<string[]> {
+  const ours = new Set(names.flatMap((n) => [n, n + CODE_CACHE_SUFFIX]));
+  const removed: string[] = [];
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const m = TEMP_NAME.exec(entry);
+    if (!m || !ours.has(m[1]!) || Number(m[2]) === process.pid) continue;
+    const info = await lstat(join(dir, entry)).catch(() => undefined);
+    if (!info || Date.now() - info.mtimeMs < 60_000) continue;
+    await rm(join(dir, entry), { force: true });
+    removed.push(`removed leftover ${entry}`);
+  }
+  return removed;
+}

@@ -1,0 +1,81 @@
+import { type FSWatcher, watch } from "node:fs";
+import { messageOf } from "./errors.js";
+import { installNode, type NodeInstallOptions } from "./install.js";
+
+export interface WatchOptions {
+  /** The periodic check, behind the file events (which a replaced or remounted directory stops). */
+  intervalMs: number;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** Events come in bursts (a rename is two); one repair run answers a burst. */
+const SETTLE_MS = 50;
+
+/**
+ * Keeps the node as `install` left it: on any event in the bin or conf dir, and
+ * every `intervalMs`, runs the same idempotent install again. A deleted or
+ * changed binary or config is rewritten (each repair logged); an untouched
+ * directory costs a byte comparison and the config's VERSION checks. A failed
+ * run is logged and retried at the next event or tick; the watch never removes
+ * anything it installed, also not when it is stopped.
+ */
+export async function watchNode(o: NodeInstallOptions, w: WatchOptions): Promise<void> {
+  let running = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watchers = new Map<string, FSWatcher>();
+
+  const arm = (): void => {
+    for (const dir of new Set([o.binDir, ...(o.conf ? [o.confDir] : [])])) {
+      if (watchers.has(dir)) continue;
+      try {
+        const watcher = watch(dir, { persistent: false }, schedule);
+        watcher.on("error", () => {
+          watcher.close();
+          watchers.delete(dir);
+        });
+        watchers.set(dir, watcher);
+      } catch {
+        // The directory is gone: the next run recreates it and the one after re-arms.
+      }
+    }
+  };
+
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        try {
+          for (const action of await installNode(o)) w.log(`repaired: ${action}`);
+        } catch (e) {
+          w.log(`repair failed, retrying at the next change or check: ${messageOf(e)}`);
+        }
+        arm();
+      } while (again && !w.signal.aborted);
+    } finally {
+      running = false;
+    }
+  };
+
+  function schedule(): void {
+    if (w.signal.aborted) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void run(), SETTLE_MS);
+  }
+
+  arm();
+  const tick = setInterval(schedule, w.intervalMs);
+  await new Promise<void>((resolve) => {
+    if (w.signal.aborted) resolve();
+    else w.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  clearInterval(tick);
+  clearTimeout(timer);
+  for (const watcher of watchers.values()) watcher.close();
+}

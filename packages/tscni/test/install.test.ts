@@ -1,0 +1,218 @@
+/**
+ * `tscni install` / `uninstall` on a node's directories (temp dirs standing in
+ * for /opt/cni/bin and /etc/cni/net.d): binaries first and config last,
+ * idempotence, refusals that change nothing, --watch repairs, uninstall order.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { execVersion } from "../src/smoke.js";
+import { bridgeConflist, copyBuild, type Dirs, distBin, nodeDirs, startTscni, TSCNI, tscni, waitFor } from "./helpers.js";
+import { skipReason } from "../../../test/support/prereq.js";
+
+const PLUGINS = ["bridge", "host-local", "loopback"];
+const skip = skipReason({ executables: [TSCNI, ...PLUGINS.map((p) => join(distBin, p))] });
+
+const made: Dirs[] = [];
+afterEach(() => {
+  for (const d of made.splice(0)) d.remove();
+});
+function dirs(): Dirs {
+  const d = nodeDirs();
+  made.push(d);
+  return d;
+}
+const installArgs = (d: Dirs, ...more: string[]) => ["install", "--bin-dir", d.bin, "--conf-dir", d.conf, ...more];
+
+function readOrNothing(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function snapshot(dir: string): Record<string, { mtimeMs: number; ino: number }> {
+  return Object.fromEntries(readdirSync(dir).map((n) => [n, { mtimeMs: statSync(join(dir, n)).mtimeMs, ino: statSync(join(dir, n)).ino }]));
+}
+
+describe.skipIf(skip)(`tscni install${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  test("installs the config's plugins into empty dirs, config last; a second run changes nothing (mtimes, inodes)", async () => {
+    const d = dirs();
+    const conf = bridgeConflist(d.ipam);
+    const first = await tscni(installArgs(d, "--conf-json", conf));
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split("\n");
+    // Every binary line comes before the config line.
+    expect(lines.findIndex((l) => l === "wrote 10-tscni.conflist")).toBe(lines.filter((l) => l.startsWith("wrote")).length - 1);
+    expect(readdirSync(d.bin).sort()).toEqual([".tscni-installed.json", ...PLUGINS.flatMap((p) => [p, `${p}.v8cache`])].sort());
+    for (const p of PLUGINS) {
+      expect(readFileSync(join(d.bin, p)).equals(readFileSync(join(distBin, p)))).toBe(true);
+      expect(statSync(join(d.bin, p)).mode & 0o777).toBe(0o755);
+    }
+    expect(readFileSync(join(d.conf, "10-tscni.conflist"), "utf8")).toBe(conf);
+    const before = { bin: snapshot(d.bin), conf: snapshot(d.conf) };
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await tscni(installArgs(d, "--conf-json", conf));
+    expect(second.code).toBe(0);
+    expect(second.stdout.trim()).toBe("install done: everything already in place");
+    expect({ bin: snapshot(d.bin), conf: snapshot(d.conf) }).toEqual(before);
+  });
+
+  test("--old-conf-name removes the previous name once the new one is in place; --plugins installs more than the config names", async () => {
+    const d = dirs();
+    const conf = bridgeConflist(d.ipam);
+    expect((await tscni(installArgs(d, "--conf-json", conf, "--conf-name", "10-old.conflist"))).code).toBe(0);
+    writeFileSync(join(d.conf, "99-other.conflist"), "{}");
+    const r = await tscni(installArgs(d, "--conf-json", conf, "--old-conf-name", "10-old.conflist", "--plugins", "bridge,host-local,loopback,ptp"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wrote 10-tscni.conflist\nremoved 10-old.conflist\n/);
+    expect(readdirSync(d.conf).sort()).toEqual(["10-tscni.conflist", "99-other.conflist"]);
+    expect(existsSync(join(d.bin, "ptp"))).toBe(true);
+  });
+
+  test("a binary that fails its smoke test is refused: nothing changes, the old ones stay, no temp file is left", async () => {
+    const d = dirs();
+    const conf = bridgeConflist(d.ipam);
+    expect((await tscni(installArgs(d, "--conf-json", conf))).code).toBe(0);
+    const before = Object.fromEntries(PLUGINS.map((p) => [p, readFileSync(join(d.bin, p))]));
+    const broken = copyBuild(join(d.root, "broken-build"), PLUGINS);
+    // A newer bridge that would be fine, and a host-local that cannot answer VERSION.
+    writeFileSync(join(broken, "bridge"), Buffer.concat([readFileSync(join(broken, "bridge")), Buffer.from("\n// a newer build\n")]));
+    writeFileSync(join(broken, "host-local"), "#!/bin/sh\necho 'cannot start' >&2\nexit 3\n", { mode: 0o755 });
+    writeFileSync(join(d.root, "changed.conflist"), bridgeConflist(d.ipam, { subnet: "169.254.82.0/24" }));
+    const r = await tscni(installArgs(d, "--conf", join(d.root, "changed.conflist"), "--from", broken));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^tscni install: plugin host-local refused: .*VERSION failed \(exit 3\): cannot start/);
+    for (const p of PLUGINS) expect(readFileSync(join(d.bin, p)).equals(before[p]!), p).toBe(true);
+    expect(readFileSync(join(d.conf, "10-tscni.conflist"), "utf8")).toBe(conf);
+    expect(readdirSync(d.bin).filter((n) => n.includes(".tmp-"))).toEqual([]);
+  });
+
+  test("a config naming a plugin that is not in the bin dir is refused and not written", async () => {
+    const d = dirs();
+    const r = await tscni(installArgs(d, "--conf-json", bridgeConflist(d.ipam), "--plugins", "bridge,loopback"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/config names plugin "host-local", but .*host-local is not an executable; config not written/);
+    expect(readdirSync(d.conf)).toEqual([]);
+    expect(existsSync(join(d.bin, "bridge"))).toBe(true);
+  });
+
+  test.each([
+    ["not JSON", "{", /config --conf-json is invalid: not JSON/],
+    ["a list in a .conf name", null, /is a configuration list, but 10-x.conf is loaded as a single config/],
+    ["no cniVersion", JSON.stringify({ name: "n", plugins: [{ type: "loopback" }] }), /names no cniVersion/],
+    ["a cniVersion the plugins do not support", JSON.stringify({ cniVersion: "9.9.9", name: "n", plugins: [{ type: "loopback" }] }), /cniVersion 9.9.9 is not supported by plugin "loopback"/],
+    ["no plugins", JSON.stringify({ cniVersion: "1.1.0", name: "n", plugins: [] }), /config --conf-json is invalid: .*no plugins in list/],
+  ])("bad config (%s): exit 1, one line, nothing written to the conf dir", async (_what, text, message) => {
+    const d = dirs();
+    const extra = text === null ? ["--conf-name", "10-x.conf"] : [];
+    const r = await tscni(installArgs(d, "--conf-json", text ?? bridgeConflist(d.ipam), ...extra));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(existsSync(d.conf) ? readdirSync(d.conf) : []).toEqual([]);
+  });
+
+  test.each([
+    [["install"], /--bin-dir is required/],
+    [["install", "--bin-dir", "/x", "--conf-dir", "/y", "--bogus"], /Unknown option '--bogus'/],
+    [["install", "--bin-dir", "/x", "--conf-dir", "/y", "--plugins", "loopback", "--form", "zip"], /--form must be one of bundle, sea/],
+    [["install", "--bin-dir", "/x", "--conf-dir", "/y", "--plugins", "../evil"], /--plugins entry "..\/evil" is not a plain file name/],
+    [["install", "--bin-dir", "/x", "--conf-dir", "/y", "--plugins", "loopback", "--conf-name", "10-x.txt"], /must end in .conflist, .conf or .json/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+  ])("usage error %j: exit 2", async (args, message) => {
+    const r = await tscni(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test("config last: at the instant the config appears, every plugin it names answers VERSION (20 runs)", async () => {
+    let checked = 0;
+    for (let run = 0; run < 20; run++) {
+      const d = dirs();
+      mkdirSync(d.conf, { recursive: true });
+      const seen: Promise<void>[] = [];
+      const watcher = watch(d.conf, (_event, name) => {
+        if (name !== "10-tscni.conflist" || seen.length || !existsSync(join(d.conf, name))) return;
+        seen.push(
+          Promise.all(PLUGINS.map((p) => execVersion(join(d.bin, p)))).then((answers) => {
+            checked += answers.length;
+          }),
+        );
+      });
+      try {
+        const r = await tscni(installArgs(d, "--conf-json", bridgeConflist(d.ipam)));
+        expect(r.code, r.stderr).toBe(0);
+        await waitFor("the config event", () => seen.length > 0, 2000);
+        await Promise.all(seen);
+      } finally {
+        watcher.close();
+      }
+      d.remove();
+    }
+    expect(checked).toBe(20 * PLUGINS.length);
+  }, 180_000);
+});
+
+describe.skipIf(skip)(`tscni install --watch${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  test("restores a deleted binary, a deleted config and a changed config within 2 s; SIGTERM leaves the config in place", async () => {
+    const d = dirs();
+    const conf = bridgeConflist(d.ipam);
+    // A long periodic check: the repairs below must come from the file events.
+    const w = startTscni(installArgs(d, "--conf-json", conf, "--watch", "--watch-interval", "600"));
+    try {
+      await waitFor("the watch to start", () => w.output().includes("watching"), 20_000);
+      const hostLocal = readFileSync(join(distBin, "host-local"));
+      const repairs: Record<string, number> = {};
+      execFileSync("rm", [join(d.bin, "host-local")]);
+      repairs.binary = await waitFor("host-local restored", () => existsSync(join(d.bin, "host-local")) && readFileSync(join(d.bin, "host-local")).equals(hostLocal), 2000);
+      execFileSync("rm", [join(d.conf, "10-tscni.conflist")]);
+      repairs.config = await waitFor("config restored", () => readOrNothing(join(d.conf, "10-tscni.conflist")) === conf, 2000);
+      writeFileSync(join(d.conf, "10-tscni.conflist"), '{"cniVersion":"1.1.0","name":"tampered","plugins":[{"type":"bridge"}]}');
+      repairs.changed = await waitFor("changed config restored", () => readOrNothing(join(d.conf, "10-tscni.conflist")) === conf, 2000);
+      for (const ms of Object.values(repairs)) expect(ms).toBeLessThan(2000);
+      console.log(`--watch repairs (ms): ${JSON.stringify(repairs)}`);
+      expect(w.output()).toMatch(/repaired: wrote host-local\n/);
+      expect(w.output()).toMatch(/repaired: wrote 10-tscni.conflist\n/);
+    } finally {
+      w.child.kill("SIGTERM");
+    }
+    const code = await new Promise((r) => w.child.once("close", r));
+    expect(code).toBe(0);
+    expect(readFileSync(join(d.conf, "10-tscni.conflist"), "utf8")).toBe(conf);
+    expect(existsSync(join(d.bin, "host-local"))).toBe(true);
+  }, 60_000);
+});
+
+describe.skipIf(skip)(`tscni uninstall${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  test("removes the config before any binary, then the binaries and the record; a second run is a no-op", async () => {
+    const d = dirs();
+    writeFileSync(join(d.root, "keep"), "");
+    expect((await tscni(installArgs(d, "--conf-json", bridgeConflist(d.ipam)))).code).toBe(0);
+    // Another project's plugin in the same directory stays.
+    writeFileSync(join(d.bin, "portmap"), "#!/bin/sh\n", { mode: 0o755 });
+    const order: string[] = [];
+    const watchers = [d.bin, d.conf].map((dir) => watch(dir, (event, name) => {
+      if (event === "rename" && name && !existsSync(join(dir, name))) order.push(name);
+    }));
+    try {
+      const r = await tscni(["uninstall", "--bin-dir", d.bin, "--conf-dir", d.conf]);
+      expect(r.code, r.stderr).toBe(0);
+      await waitFor("every removal event", () => order.length >= 1 + PLUGINS.length * 2, 2000);
+    } finally {
+      for (const w of watchers) w.close();
+    }
+    expect(order[0]).toBe("10-tscni.conflist");
+    expect(new Set(order.slice(1))).toEqual(new Set([...PLUGINS.flatMap((p) => [p, `${p}.v8cache`]), ".tscni-installed.json"]));
+    expect(readdirSync(d.bin)).toEqual(["portmap"]);
+    expect(readdirSync(d.conf)).toEqual([]);
+    const again = await tscni(["uninstall", "--bin-dir", d.bin, "--conf-dir", d.conf]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toBe("uninstall done: nothing was installed");
+  });
+});
