@@ -452,8 +452,136 @@ static int spool_del(const struct buf *body, size_t env_bytes, char *why, size_t
   return 0;
 }
 
+/* ---- accept mode: the daemon's front door ----
+ *
+ * Node has no getsockopt, so the daemon runs this binary as a child
+ * (`tscni-shim --accept PATH | --accept-fd N`, with a Node IPC channel): it
+ * owns the listening socket, checks each peer with SO_PEERCRED (root or our
+ * own uid), answers anyone else with a refusal and a log line, and hands the
+ * accepted connection to the daemon over the channel the way Node's own
+ * child.send(message, socket) does: one JSON line with the fd as SCM_RIGHTS,
+ * the next only after the daemon's NODE_HANDLE_ACK.
+ */
+static volatile sig_atomic_t stopping;
+static void on_stop(int sig) {
+  (void)sig;
+  stopping = 1;
+}
+
+static void refuse(int fd, const struct ucred *cred) {
+  char body[512], msg[1024];
+  int bn = snprintf(body, sizeof body,
+                    "{\n    \"cniVersion\": \"1.1.0\",\n    \"code\": 4,\n    \"msg\": \"the tscni daemon refuses callers with uid %u: only root and uid %u may use it\"\n}\n",
+                    (unsigned)cred->uid, (unsigned)getuid());
+  int n = snprintf(msg, sizeof msg, "HTTP/1.1 403 Forbidden\r\nX-Tscni-Exit: 1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", bn, body);
+  write_all(fd, msg, (size_t)n);
+  fprintf(stderr, "tscni daemon: refused a connection from pid %d uid %u gid %u (only root and uid %u may connect)\n", (int)cred->pid,
+          (unsigned)cred->uid, (unsigned)cred->gid, (unsigned)getuid());
+}
+
+/* One line with the connection attached; 0 when the channel took it. */
+static int hand_over(int channel, int fd, const struct ucred *cred) {
+  char line[256];
+  int n = snprintf(line, sizeof line, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Socket\",\"msg\":{\"tscniPeer\":{\"pid\":%d,\"uid\":%u}}}\n", (int)cred->pid, (unsigned)cred->uid);
+  struct iovec iov = {line, (size_t)n};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  for (;;) {
+    ssize_t w = sendmsg(channel, &mh, MSG_NOSIGNAL);
+    if (w == n) return 0;
+    if (w < 0 && errno == EINTR) continue;
+    return -1;
+  }
+}
+
+static int accept_main(int argc, char **argv) {
+  const char *cfd = getenv("NODE_CHANNEL_FD");
+  int channel = cfd && *cfd ? atoi(cfd) : -1;
+  if (argc != 3 || channel < 0) {
+    fprintf(stderr, "tscni-shim: --accept PATH and --accept-fd N are for the tscni daemon, which runs them with a Node IPC channel\n");
+    return 2;
+  }
+  int lfd;
+  if (!strcmp(argv[1], "--accept-fd")) {
+    lfd = atoi(argv[2]);
+  } else {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(argv[2]) >= sizeof addr.sun_path) {
+      fprintf(stderr, "tscni daemon: socket path %s is too long\n", argv[2]);
+      return 1;
+    }
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[2]);
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* Created 0600 from the start (umask), so no other uid ever sees it open. */
+    mode_t old = umask(0177);
+    int r = lfd < 0 ? -1 : bind(lfd, (struct sockaddr *)&addr, sizeof addr);
+    umask(old);
+    if (r < 0 || listen(lfd, 511) < 0) {
+      fprintf(stderr, "tscni daemon: cannot listen on %s: %s\n", argv[2], strerror(errno));
+      return 1;
+    }
+  }
+  struct sigaction sa = {.sa_handler = on_stop};
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  const char ready[] = "{\"tscniListening\":true}\n";
+  write_all(channel, ready, sizeof ready - 1);
+  int awaiting_ack = 0;
+  char in[4096];
+  size_t have = 0;
+  while (!stopping) {
+    struct pollfd p[2] = {{channel, POLLIN, 0}, {lfd, awaiting_ack ? 0 : POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (p[0].revents) {
+      ssize_t n = read(channel, in + have, sizeof in - have - 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return 0; /* the daemon is gone: so is its front door */
+      have += (size_t)n;
+      in[have] = 0;
+      char *nl;
+      while ((nl = strchr(in, '\n'))) {
+        *nl = 0;
+        if (strstr(in, "\"NODE_HANDLE_ACK\"") || strstr(in, "\"NODE_HANDLE_NACK\"")) awaiting_ack = 0;
+        have -= (size_t)(nl + 1 - in);
+        memmove(in, nl + 1, have + 1);
+      }
+      if (have == sizeof in - 1) have = 0; /* a line we do not read: drop it */
+    }
+    if (!awaiting_ack && (p[1].revents & POLLIN)) {
+      int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      struct ucred cred;
+      socklen_t len = sizeof cred;
+      if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        close(fd);
+        continue;
+      }
+      if (cred.uid != 0 && cred.uid != getuid()) {
+        refuse(fd, &cred);
+        close(fd);
+        continue;
+      }
+      if (hand_over(channel, fd, &cred)) return 1;
+      close(fd);
+      awaiting_ack = 1;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  (void)argc;
+  if (argc >= 2 && (!strcmp(argv[1], "--accept") || !strcmp(argv[1], "--accept-fd"))) return accept_main(argc, argv);
   signal(SIGPIPE, SIG_IGN);
   const char *base = strrchr(argv[0], '/');
   snprintf(plugin, sizeof plugin, "%s", base ? base + 1 : argv[0]);

@@ -6,8 +6,9 @@
  */
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { PLUGIN_CAPTURE_HOOK } from "@tscni/skel";
-import type { AnyPlugin, PluginCapture } from "@tscni/skel";
+import type { AnyPlugin } from "@tscni/skel";
+import { PLUGIN_CAPTURE_HOOK } from "@tscni/skel/internal";
+import type { PluginCapture } from "@tscni/skel/internal";
 
 export interface LoadedPlugin {
   name: string;

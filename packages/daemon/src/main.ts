@@ -7,6 +7,10 @@
  *   --del-spool DIR          replay DELs the shims spooled while the daemon was down
  *   --timeout-ms N           a handler not settled after N ms is answered 999 (default 50000)
  *   --drain-timeout-ms N     on SIGTERM, wait up to N ms for requests in flight (default 10000)
+ *   --shim PATH              the built shim, run as the accept helper (default: tscni-shim beside the script)
+ *
+ * Started by systemd with a socket unit (LISTEN_PID is ours, LISTEN_FDS >= 1),
+ * it serves the inherited socket (fd 3) instead of creating --socket.
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -21,9 +25,10 @@ export interface DaemonArgs {
   delSpool?: string;
   handlerTimeoutMs?: number;
   drainTimeoutMs?: number;
+  shimPath?: string;
 }
 
-const USAGE = "usage: tscni daemon --socket PATH --plugin NAME[=FILE]... [--del-spool DIR] [--timeout-ms N] [--drain-timeout-ms N]";
+const USAGE = "usage: tscni daemon --socket PATH --plugin NAME[=FILE]... [--del-spool DIR] [--timeout-ms N] [--drain-timeout-ms N] [--shim PATH]";
 const SPOOL_RESCAN_MS = 1000;
 
 export class UsageError extends Error {}
@@ -42,6 +47,7 @@ export function parseDaemonArgs(argv: readonly string[], pluginDir = dirname(pro
     i++;
     if (flag === "--socket") out.socketPath = value;
     else if (flag === "--del-spool") out.delSpool = value;
+    else if (flag === "--shim") out.shimPath = value;
     else if (flag === "--timeout-ms") out.handlerTimeoutMs = ms(flag, value);
     else if (flag === "--drain-timeout-ms") out.drainTimeoutMs = ms(flag, value);
     else if (flag === "--plugin") {
@@ -78,6 +84,8 @@ export async function daemonMain(argv: string[]): Promise<number> {
     log,
     ...(args.handlerTimeoutMs && { handlerTimeoutMs: args.handlerTimeoutMs }),
     ...(args.drainTimeoutMs && { drainTimeoutMs: args.drainTimeoutMs }),
+    ...(args.shimPath && { shimPath: args.shimPath }),
+    ...(process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1 && { listenFd: 3 }),
     ...(spool && { onAdd: (key: string) => spool.noteAdd(key) }),
   });
   let rescan: NodeJS.Timeout | undefined;
@@ -94,12 +102,13 @@ export async function daemonMain(argv: string[]): Promise<number> {
     log(`tscni daemon: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const stop = await new Promise<NodeJS.Signals | "lost">((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
+    daemon.onLost(() => resolve("lost"));
   });
-  log(`tscni daemon: ${signal}, draining`);
+  log(`tscni daemon: ${stop === "lost" ? "cannot accept any more" : stop}, draining`);
   clearInterval(rescan);
   await daemon.close();
-  return 0;
+  return stop === "lost" ? 1 : 0;
 }

@@ -10,16 +10,20 @@
  * a handler that never settles is answered 999 after the timeout.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { chmod, lstat, mkdir, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { lstat, mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { Socket as NetSocket } from "node:net";
 import type { Socket } from "node:net";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { INVOCATION_HOST_KEY } from "@tscni/invoke";
 import type { InvocationHost } from "@tscni/invoke";
 import { CniError, ErrorCode } from "@tscni/types";
 import { KeyedQueue } from "./keyed-queue.js";
 import { ShimCache } from "./shim-file.js";
+import { SHIM_FILE_NAME } from "./install.js";
 import type { LoadedPlugin } from "./load.js";
 import { ENV_BYTES_HEADER, EXIT_HEADER, MAX_BYTES, parseEnvBlock, ROUTE_PREFIX } from "./protocol.js";
 import type { Request } from "./protocol.js";
@@ -32,6 +36,10 @@ export interface DaemonOptions {
   /** How long SIGTERM waits for requests in flight (default 10 s). */
   drainTimeoutMs?: number;
   log?: (line: string) => void;
+  /** The shim binary, run as the accept helper (default: tscni-shim beside the running script). */
+  shimPath?: string;
+  /** A listening socket inherited from systemd (LISTEN_FDS): served instead of creating socketPath. */
+  listenFd?: number;
   /** Called when an ADD of container ID + ifname is accepted (the DEL spool drops older DELs of that key). */
   onAdd?: (key: string) => void;
 }
@@ -72,6 +80,8 @@ export class Daemon {
   readonly #running = new Set<string>();
   #nextId = 0;
   readonly #shims = new ShimCache();
+  #frontDoor: ChildProcess | undefined;
+  #onLost: ((why: string) => void) | undefined;
 
   constructor(options: DaemonOptions) {
     this.#o = options;
@@ -80,21 +90,13 @@ export class Daemon {
 
   /**
    * Creates the socket's directory (mode 0700, owned by us) and listens. Only
-   * this uid and root can then connect: see the README on peer checks.
+   * this uid and root can then connect, and the accept helper checks each
+   * peer's uid again (the directory may be opened up, or be systemd's).
    */
   async listen(): Promise<void> {
-    const dir = dirname(this.#o.socketPath);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const st = await lstat(dir);
-    const uid = process.getuid?.() ?? 0;
-    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
-      throw new CniError(
-        ErrorCode.Internal,
-        `socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 (found ${st.isDirectory() ? `uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}` : "not a directory"})`,
-      );
-    }
+    if (this.#o.listenFd === undefined) await this.#checkSocketDir();
     // A socket left by a daemon that died: nobody answers on it, replace it.
-    await rm(this.#o.socketPath, { force: true });
+    if (this.#o.listenFd === undefined) await rm(this.#o.socketPath, { force: true });
     process.on("uncaughtException", this.#onFatal);
     process.on("unhandledRejection", this.#onFatal);
     this.#registerInvocationHost();
@@ -105,15 +107,56 @@ export class Daemon {
       s.once("close", () => this.#sockets.delete(s));
     });
     this.#server = server;
+    await this.#openFrontDoor(server);
+    this.#log(`tscni daemon: listening on ${this.#o.socketPath}, plugins: ${[...this.#o.plugins.keys()].join(", ")}`);
+  }
+
+  async #checkSocketDir(): Promise<void> {
+    const dir = dirname(this.#o.socketPath);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const st = await lstat(dir);
+    const uid = process.getuid?.() ?? 0;
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
+      throw new CniError(
+        ErrorCode.Internal,
+        `socket directory ${dir} must be a directory owned by uid ${uid} with mode 0700 (found ${st.isDirectory() ? `uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}` : "not a directory"})`,
+      );
+    }
+  }
+
+  /**
+   * Node cannot read a unix socket's peer credentials, so the shim binary, run
+   * as a child (`--accept`), owns the listening socket, checks SO_PEERCRED and
+   * passes each accepted connection over the IPC channel (shim.c, accept mode).
+   */
+  async #openFrontDoor(server: Server): Promise<void> {
+    const shim = this.#o.shimPath ?? join(dirname(process.argv[1] ?? "."), SHIM_FILE_NAME);
+    const fd = this.#o.listenFd;
+    const child = spawn(shim, fd === undefined ? ["--accept", this.#o.socketPath] : ["--accept-fd", "3"], {
+      stdio: fd === undefined ? ["ignore", "ignore", "pipe", "ignore", "ipc"] : ["ignore", "ignore", "pipe", fd, "ipc"],
+    });
+    this.#frontDoor = child;
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      for (let nl = stderr.indexOf("\n"); nl >= 0; nl = stderr.indexOf("\n")) {
+        this.#log(stderr.slice(0, nl));
+        stderr = stderr.slice(nl + 1);
+      }
+    });
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ path: this.#o.socketPath, backlog: 511 }, () => {
-        server.off("error", reject);
-        resolve();
+      child.once("error", (e) => reject(new CniError(ErrorCode.Internal, `cannot start the daemon's accept helper ${shim}: ${e.message}`)));
+      child.once("exit", (code, signal) => {
+        this.#frontDoor = undefined;
+        const why = `the accept helper ${shim} exited (${signal ?? `status ${code}`})${stderr ? `: ${stderr.trim()}` : ""}`;
+        reject(new CniError(ErrorCode.Internal, why));
+        if (this.#server) this.#lostFrontDoor(why);
+      });
+      child.on("message", (message: unknown, handle: unknown) => {
+        if (handle instanceof NetSocket) server.emit("connection", handle);
+        else if ((message as { tscniListening?: boolean } | null)?.tscniListening) resolve();
       });
     });
-    await chmod(this.#o.socketPath, 0o600);
-    this.#log(`tscni daemon: listening on ${this.#o.socketPath}, plugins: ${[...this.#o.plugins.keys()].join(", ")}`);
   }
 
   /** Stops accepting, waits (bounded) for requests in flight, removes the socket. */
@@ -121,7 +164,14 @@ export class Daemon {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting first: the helper closes the listening socket as it exits.
+    const door = this.#frontDoor;
+    this.#frontDoor = undefined;
+    if (door && door.exitCode === null && door.signalCode === null) {
+      const exited = new Promise((resolve) => door.once("exit", resolve));
+      door.kill("SIGTERM");
+      await exited;
+    }
     const drainMs = this.#o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -130,8 +180,7 @@ export class Daemon {
     ]);
     clearTimeout(timer);
     for (const s of this.#sockets) s.destroy();
-    await closed;
-    await rm(this.#o.socketPath, { force: true });
+    if (this.#o.listenFd === undefined) await rm(this.#o.socketPath, { force: true });
     process.off("uncaughtException", this.#onFatal);
     process.off("unhandledRejection", this.#onFatal);
     const global = globalThis as Record<symbol, unknown>;
@@ -154,6 +203,16 @@ export class Daemon {
       }));
     },
   };
+
+  #lostFrontDoor(why: string): void {
+    this.#log(`tscni daemon: ${why}; stopping`);
+    this.#onLost?.(why);
+  }
+
+  /** Called when the daemon can no longer accept connections (its accept helper died): the process should exit. */
+  onLost(listener: (why: string) => void): void {
+    this.#onLost = listener;
+  }
 
   #registerInvocationHost(): void {
     (globalThis as Record<symbol, unknown>)[Symbol.for(INVOCATION_HOST_KEY)] = this.#host;

@@ -3,7 +3,7 @@
  * bundle, the unavailable-daemon rules, faults, limits, and concurrency.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import type { Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -166,20 +166,55 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     expect(daemon!.proc.exitCode).toBe(null);
   });
 
-  it("a peer with another uid is refused (socket directory 0700); root is served", async () => {
+  it("a peer with another uid is refused: by the 0700 directory, and by SO_PEERCRED where the path is reachable; root is served", async () => {
     await start();
     expect(statSync(join(dir, "run")).mode & 0o777).toBe(0o700);
-    // The shim must be reachable for nobody: copy it to a world-readable place.
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    // The shim and a second path to the socket where nobody can reach them.
     const other = mkdtempSync(join(tmpdir(), "tscni-nobody-"));
     try {
+      chmodSync(other, 0o755);
       await installShims({ binDir: other, socketPath: socket, plugins: ["host-local"], versions: { "host-local": ["1.1.0"] }, shimPath: SHIM });
-      const r = runExe(join(other, "host-local"), env("ADD"), hostLocal(join(dir, "ipam-nobody")), { uid: 65534 });
-      expect(r.json).toMatchObject({ code: 11 });
-      expect(r.json!.details).toContain("Permission denied");
+      const viaDir = runExe(join(other, "host-local"), env("ADD"), hostLocal(join(dir, "ipam-nobody")), { uid: 65534 });
+      expect(viaDir.json).toMatchObject({ code: 11 });
+      expect(viaDir.json!.details).toContain("Permission denied");
+
+      const open = join(other, "open.sock");
+      linkSync(socket, open);
+      chmodSync(open, 0o666);
+      const viaLink = runExe(join(other, "host-local"), env("ADD", { TSCNI_SOCKET: open }), hostLocal(join(dir, "ipam-nobody")), { uid: 65534 });
+      expect(viaLink.status).toBe(1);
+      expect(viaLink.json).toMatchObject({ code: 4, msg: expect.stringContaining("refuses callers with uid 65534") });
+      // The log line travels through the helper's stderr pipe: give it a moment.
+      for (let i = 0; i < 50 && !/refused a connection/.test(daemon!.log()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(daemon!.log()).toMatch(/refused a connection from pid \d+ uid 65534/);
+      expect(runExe(join(other, "host-local"), env("ADD", { CNI_CONTAINERID: "root-0", TSCNI_SOCKET: open }), hostLocal(join(dir, "ipam-root"))).status).toBe(0);
       expect(runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "root-1" }), hostLocal(join(dir, "ipam-root"))).status).toBe(0);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it("SIGTERM stops accepting, lets requests in flight finish, removes the socket", async () => {
+    await start(["--timeout-ms", "20000"]);
+    const conf = JSON.stringify({ cniVersion: "1.1.0", name: "f", type: "faulty" });
+    const slow = new Promise<{ status: number | null; out: string }>((resolve) => {
+      const p = spawn(join(bin, "faulty"), [], { env: env("ADD", { CNI_CONTAINERID: "drain-1", CNI_ARGS: "mode=slow" }) });
+      let out = "";
+      p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+      p.stdin.end(conf);
+      p.on("close", (status) => resolve({ status, out }));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const stopped = daemon!.stop("SIGTERM");
+    await new Promise((r) => setTimeout(r, 100));
+    const late = runExe(join(bin, "faulty"), env("ADD", { CNI_CONTAINERID: "drain-2" }), conf);
+    expect(late.json).toMatchObject({ code: 11 });
+    const r = await slow;
+    expect(r.status, r.out).toBe(0);
+    expect(JSON.parse(r.out).ips).toEqual([{ address: "169.254.9.9/24" }]);
+    expect(await stopped).toBe(0);
+    expect(existsSync(socket)).toBe(false);
   });
 
   it("an oversized request is refused with an error object and the daemon keeps serving", async () => {
@@ -205,10 +240,11 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     await start();
     const data = join(dir, "ipam-many");
     const conf = JSON.stringify({ cniVersion: "1.1.0", name: "many", type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.64.0/22" }]], dataDir: data } });
+    // Written once, before any worker starts: a rewrite would truncate it under a running worker.
+    writeFileSync(join(dir, "many.json"), conf);
     const worker = (w: number) =>
       new Promise<string[]>((resolve) => {
         const script = `for i in 1 2 3 4 5 6 7 8; do CNI_CONTAINERID=w${w}-$i "$0" <"$1"; echo; done`;
-        writeFileSync(join(dir, "many.json"), conf);
         const p = spawn("sh", ["-c", script, join(bin, "host-local"), join(dir, "many.json")], { env: env("ADD") });
         let out = "";
         p.stdout.on("data", (c: Buffer) => (out += c.toString()));

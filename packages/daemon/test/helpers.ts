@@ -46,7 +46,7 @@ export async function startDaemon(daemonJs: string, args: string[]): Promise<Run
   const socket = args[args.indexOf("--socket") + 1]!;
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  const proc = spawn(process.execPath, [daemonJs, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
+  const proc = spawn(process.execPath, [daemonJs, "--shim", SHIM, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
   let log = "";
   proc.stderr!.on("data", (c: Buffer) => (log += c.toString()));
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
