@@ -13,18 +13,18 @@ import {
   toCniError,
   validateNetConf,
 } from "@tscni/types";
-import type { Attachment, IssueLike, NetConf, Result } from "@tscni/types";
+import type { Attachment, IssueLike, NetConf, Result, Verb } from "@tscni/types";
 import {
   ALL_VERSIONS,
   checkVerbAllowed,
-  decodeConfigVersion,
+  configVersionOf,
   newestSupported,
   reconcile,
   versionAnswer,
 } from "@tscni/version";
 import type { PluginInfo } from "@tscni/version";
 import { isValidIdentifier, netnsOverrideSet, readEnvironment, splitPath } from "./env.js";
-import type { EnvValues, KnownVerb } from "./env.js";
+import type { EnvValues } from "./env.js";
 import { createLogger, isLogLevel } from "./logger.js";
 import type { Logger, LogLevel } from "./logger.js";
 import { OWN_NETNS_PATH, refuseOwnNetns } from "./own-netns.js";
@@ -58,7 +58,7 @@ interface VerbRule {
   readsAttachments: boolean;
 }
 
-const VERB_TABLE: Readonly<Record<Exclude<KnownVerb, "VERSION">, VerbRule>> = {
+const VERB_TABLE: Readonly<Record<Exclude<Verb, "VERSION">, VerbRule>> = {
   ADD: { handler: "add", printsResult: true, netnsGuard: true, readsAttachments: false },
   CHECK: { handler: "check", printsResult: false, netnsGuard: true, readsAttachments: false },
   DEL: { handler: "del", printsResult: false, netnsGuard: true, readsAttachments: false },
@@ -114,13 +114,15 @@ export async function dispatch(plugin: AnyPlugin, io: DispatchIO): Promise<numbe
     // stdin first (Go reads the environment first): a runtime writing stdin never meets a closed pipe, and
     // even an environment error is reported in the config's version.
     const stdin = await readAll(io.stdin);
-    errorVersion = supportedConfigVersion(stdin, info);
+    const decoded = decodeConfig(stdin);
+    errorVersion = supportedConfigVersion(decoded, info);
     const values = readEnvironment(env);
     const rule = verbRule(values.command);
     if (!rule) throw new CniError(ErrorCode.InvalidEnvironment, `unknown CNI_COMMAND: ${values.command}`);
 
-    const raw = decodeConfig(stdin);
-    const configVersion = decodeConfigVersion(stdin);
+    if (decoded instanceof CniError) throw decoded;
+    const raw = decoded;
+    const configVersion = configVersionOf(raw);
     checkNetworkName(raw.name);
     checkVerbAllowed(values.command, configVersion, info);
     reconcile(configVersion, info);
@@ -135,7 +137,7 @@ export async function dispatch(plugin: AnyPlugin, io: DispatchIO): Promise<numbe
       containerId: values.containerId,
       stderr: io.stderr,
     });
-    const args = buildCmdArgs(plugin, rule, values, config, stdin, configVersion, log);
+    const args = buildCmdArgs({ plugin, rule, values, config, stdin, configVersion, log });
     if (rule.netnsGuard && !netnsOverrideSet(values)) refuseOwnNetns(values.netns, io.ownNetnsPath ?? OWN_NETNS_PATH);
 
     const handler = plugin[rule.handler] as ((a: CmdArgs<NetConf, unknown>) => unknown) | undefined;
@@ -164,9 +166,10 @@ export async function dispatch(plugin: AnyPlugin, io: DispatchIO): Promise<numbe
 }
 
 /** The config's version when stdin has a readable one the plugin supports: the version errors are reported in. */
-function supportedConfigVersion(stdin: string, info: PluginInfo): string | undefined {
+function supportedConfigVersion(decoded: Record<string, unknown> | CniError, info: PluginInfo): string | undefined {
+  if (decoded instanceof CniError) return undefined;
   try {
-    const version = decodeConfigVersion(stdin);
+    const version = configVersionOf(decoded);
     return info.supportedVersions.includes(version) ? version : undefined;
   } catch {
     return undefined;
@@ -184,20 +187,24 @@ function emit(io: DispatchIO, document: string, status: number, log: Logger): nu
   }
 }
 
-function decodeConfig(stdin: string): Record<string, unknown> {
+/**
+ * stdin parsed once, into the config object or the decoding failure. The
+ * failure is returned, not thrown: an environment error is reported first.
+ */
+function decodeConfig(stdin: string): Record<string, unknown> | CniError {
   if (stdin.trim() === "") {
-    throw new CniError(ErrorCode.DecodingFailure, "error decoding network configuration: stdin is empty", "the runtime must write the network configuration JSON to stdin");
+    return new CniError(ErrorCode.DecodingFailure, "error decoding network configuration: stdin is empty", "the runtime must write the network configuration JSON to stdin");
   }
   let doc: unknown;
   try {
     doc = JSON.parse(stdin);
   } catch (e) {
-    throw new CniError(ErrorCode.DecodingFailure, `error decoding network configuration: ${(e as Error).message}`);
+    return new CniError(ErrorCode.DecodingFailure, `error decoding network configuration: ${(e as Error).message}`);
   }
   // null passes here like in Go and then fails on its missing name (code 7).
   if (doc === null) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw new CniError(
+    return new CniError(
       ErrorCode.DecodingFailure,
       "error decoding network configuration: expected a JSON object",
       `got ${Array.isArray(doc) ? "an array" : typeof doc}`,
@@ -251,24 +258,24 @@ function validAttachmentsOf(config: NetConf): Attachment[] {
   return config["cni.dev/valid-attachments"] ?? config["cni.dev/attachments"] ?? [];
 }
 
-function buildCmdArgs(
-  plugin: AnyPlugin,
-  rule: VerbRule,
-  values: EnvValues,
-  config: NetConf,
-  stdin: string,
-  configVersion: string,
-  log: Logger,
-): CmdArgs<NetConf, unknown> {
+interface Invocation {
+  plugin: AnyPlugin;
+  rule: VerbRule;
+  values: EnvValues;
+  config: NetConf;
+  stdin: string;
+  configVersion: string;
+  log: Logger;
+}
+
+function buildCmdArgs({ plugin, rule, values, config, stdin, configVersion, log }: Invocation): CmdArgs<NetConf, unknown> {
   const prevResult: Result | undefined = preparePrevResult(config.prevResult, configVersion);
   return {
     command: values.command,
     containerId: values.containerId,
     netns: values.netns,
     ifName: values.ifName,
-    args: plugin.args
-      ? parseCniArgs(values.args, plugin.args, { strict: plugin.strictArgs === true })
-      : parseCniArgs(values.args, undefined, { strict: plugin.strictArgs === true }),
+    args: parseCniArgs(values.args, plugin.args, { strict: plugin.strictArgs === true }),
     rawArgs: values.args,
     path: splitPath(values.path),
     config,

@@ -4,10 +4,8 @@
  * required for GC only (docs/spec-notes.md §8).
  */
 import { CniError, ErrorCode } from "@tscni/types";
+import type { Verb } from "@tscni/types";
 import { validateContainerId, validateInterfaceName } from "@tscni/types/names";
-
-/** Verbs a runtime may send; anything else is rejected by the dispatcher. */
-export type KnownVerb = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS" | "VERSION";
 
 /** The CNI_* variables, read once, every one a string ("" when unset). */
 export interface EnvValues {
@@ -23,8 +21,8 @@ export interface EnvValues {
 interface EnvRule {
   variable: string;
   field: keyof EnvValues;
-  /** Verbs for which an unset or empty value is an error. */
-  requiredFor: readonly KnownVerb[];
+  /** Verbs for which an unset or empty value is an error; "always" also covers a verb nobody knows. */
+  requiredFor: readonly Verb[] | "always";
   /** Runs only where the variable is required and set, as in Go. Throws CniError. */
   validate?: (value: string) => void;
 }
@@ -32,10 +30,10 @@ interface EnvRule {
 /** Container IDs and network names share one character set (spec 1.0.0); the name rules live in @tscni/types. */
 export { isValidCniName as isValidIdentifier } from "@tscni/types/names";
 
-const ATTACHMENT_VERBS: readonly KnownVerb[] = ["ADD", "CHECK", "DEL"];
+const ATTACHMENT_VERBS: readonly Verb[] = ["ADD", "CHECK", "DEL"];
 
 const ENV_TABLE: readonly EnvRule[] = [
-  { variable: "CNI_COMMAND", field: "command", requiredFor: ["ADD", "CHECK", "DEL", "GC", "STATUS", "VERSION"] },
+  { variable: "CNI_COMMAND", field: "command", requiredFor: "always" },
   { variable: "CNI_CONTAINERID", field: "containerId", requiredFor: ATTACHMENT_VERBS, validate: validateContainerId },
   // DEL may come without a namespace: it must clean up what it can (spec 0.4.0).
   { variable: "CNI_NETNS", field: "netns", requiredFor: ["ADD", "CHECK"] },
@@ -45,9 +43,13 @@ const ENV_TABLE: readonly EnvRule[] = [
   { variable: "CNI_NETNS_OVERRIDE", field: "netnsOverride", requiredFor: [] },
 ];
 
+function requiredBy(rule: EnvRule, verb: string): boolean {
+  return rule.requiredFor === "always" || (rule.requiredFor as readonly string[]).includes(verb);
+}
+
 /** Names of the variables `verb` requires, in table order (for documentation and tests). */
 export function requiredVariables(verb: string): string[] {
-  return ENV_TABLE.filter((rule) => (rule.requiredFor as readonly string[]).includes(verb)).map((r) => r.variable);
+  return ENV_TABLE.filter((rule) => requiredBy(rule, verb)).map((r) => r.variable);
 }
 
 /**
@@ -62,7 +64,7 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
   for (const rule of ENV_TABLE) {
     const value = env[rule.variable] ?? "";
     values[rule.field] = value;
-    if (!(rule.requiredFor as readonly string[]).includes(command) && rule.field !== "command") continue;
+    if (!requiredBy(rule, command)) continue;
     if (value === "") {
       missing.push(rule.variable);
       continue;

@@ -1,7 +1,4 @@
-export { dispatch } from "./dispatch.js";
-export type { DispatchIO } from "./dispatch.js";
-export { pluginMain, PLUGIN_CAPTURE_HOOK } from "./plugin-main.js";
-export type { PluginCapture } from "./plugin-main.js";
+export { pluginMain } from "./plugin-main.js";
 export { definePlugin } from "./plugin.js";
 export { lazySchema } from "./lazy-schema.js";
 export { UndoStack } from "./undo.js";
@@ -19,7 +16,6 @@ export type {
 } from "./plugin.js";
 export { createLogger, LOG_LEVELS, DEFAULT_LOG_LEVEL } from "./logger.js";
 export type { Logger, LoggerOptions, LogLevel } from "./logger.js";
-export { requiredVariables } from "./env.js";
 export type { StdinSource } from "./stdin.js";
 export { CniError, ErrorCode } from "@tscni/types";
 export type { StandardSchemaV1 } from "@tscni/types";

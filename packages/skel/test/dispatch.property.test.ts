@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CniError, SPEC_VERSIONS, parseResult } from "@tscni/types";
-import { dispatch } from "@tscni/skel";
+import type { SpecVersion } from "@tscni/types";
+import { dispatch } from "@tscni/skel/internal";
 import type { AnyPlugin } from "@tscni/skel";
 import { CONTAINER_NETNS, SAMPLE_RESULT, prevResultIn } from "./helpers.js";
 
@@ -98,7 +99,7 @@ const stdinArb = fc.oneof(
 type Behaviour = "ok" | "cni-error" | "plain-error" | "throw-string" | "prev" | "random-result";
 const behaviourArb = fc.constantFrom<Behaviour>("ok", "ok", "ok", "ok", "ok", "cni-error", "plain-error", "throw-string", "prev", "random-result");
 
-function noopLike(behaviour: Behaviour, randomResult: unknown, versions: readonly string[]): AnyPlugin {
+function noopLike(behaviour: Behaviour, randomResult: unknown, versions: readonly SpecVersion[]): AnyPlugin {
   const act = (args: { prevResult?: unknown }): unknown => {
     switch (behaviour) {
       case "cni-error":

@@ -1,6 +1,6 @@
 /** The CNI_* environment rules: Go's order and wording, with CNI_PATH required for GC only. */
 import { describe, expect, it } from "vitest";
-import { requiredVariables } from "@tscni/skel";
+import { requiredVariables } from "@tscni/skel/internal";
 import { runPlugin } from "@tscni/skel/testing";
 import { configFor, envFor, errorOf, recorder } from "./helpers.js";
 

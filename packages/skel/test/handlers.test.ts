@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dispatch } from "@tscni/skel";
+import { dispatch } from "@tscni/skel/internal";
 import { runPlugin } from "@tscni/skel/testing";
 import { pluginSupports } from "@tscni/version";
 import { configFor, envFor, errorOf, recorder } from "./helpers.js";

@@ -84,6 +84,8 @@ function validate(schema: StandardSchemaV1, input: Record<string, string>, pair:
 
 export function parseCniArgs(raw: string, schema?: undefined, opts?: ParseCniArgsOptions): Record<string, string>;
 export function parseCniArgs<S extends StandardSchemaV1>(raw: string, schema: S, opts?: ParseCniArgsOptions): InferOutput<S>;
+/** A schema that may be absent (skel passes the plugin's `args` option as it is). */
+export function parseCniArgs(raw: string, schema: StandardSchemaV1 | undefined, opts?: ParseCniArgsOptions): unknown;
 /**
  * Parses CNI_ARGS into an object. Without a schema every pair is returned as
  * a string. With a Standard Schema (zod classic or mini, valibot...) the

@@ -23,6 +23,11 @@ export function decodeConfigVersion(stdin: string | Uint8Array): string {
   } catch (e) {
     throw new CniError(ErrorCode.DecodingFailure, `decoding version from network config: ${(e as Error).message}`);
   }
+  return configVersionOf(doc);
+}
+
+/** `decodeConfigVersion` for a document already parsed, so a caller that needs the whole config parses it once. */
+export function configVersionOf(doc: unknown): string {
   if (doc === null) return "0.1.0";
   if (typeof doc !== "object" || Array.isArray(doc)) {
     throw new CniError(

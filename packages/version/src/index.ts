@@ -9,4 +9,4 @@ export {
 } from "./version.js";
 export type { PluginInfo, PluginSupport } from "./version.js";
 export { reconcile, checkVerbAllowed } from "./reconcile.js";
-export { decodeConfigVersion, versionAnswer, decodePluginInfo } from "./decode.js";
+export { configVersionOf, decodeConfigVersion, versionAnswer, decodePluginInfo } from "./decode.js";
