@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -70,11 +70,13 @@ async function sameAnswerAsPlain(file: string): Promise<string> {
   return got.stderr.trim();
 }
 
-async function withSidecar(name: string, sidecar: Buffer | "directory" | undefined): Promise<string> {
+async function withSidecar(name: string, sidecar: Buffer | "directory" | "fifo" | "symlink" | undefined): Promise<string> {
   const sub = await mkdtemp(join(dir, `${name}-`));
   const file = join(sub, "plugin");
   await copyFile(cached, file);
   if (sidecar === "directory") await mkdir(codeCachePathFor(file));
+  else if (sidecar === "fifo") await promisify(execFile)("mkfifo", [codeCachePathFor(file)]);
+  else if (sidecar === "symlink") await symlink(codeCachePathFor(cached), codeCachePathFor(file));
   else if (sidecar) await writeFile(codeCachePathFor(file), sidecar);
   return file;
 }
@@ -114,6 +116,12 @@ describe("script bundle with a code cache", () => {
       expect(await sameAnswerAsPlain(await withSidecar(name, sidecar)), name).toBe("cachedData:none");
     }
   });
+
+  it("never opens a FIFO planted as the sidecar (a plain open would block every exec) nor follows a symlink", async () => {
+    // A hang here ends in the test's timeout, not in an answer.
+    expect(await sameAnswerAsPlain(await withSidecar("fifo", "fifo"))).toBe("cachedData:none");
+    expect(await sameAnswerAsPlain(await withSidecar("symlink", "symlink"))).toBe("cachedData:none");
+  }, 20_000);
 
   it("ignores the sidecar of another bundle (V8 alone would accept one of the same length)", async () => {
     const other = await buildExecutable({ entry: fixture("upgrade-v1.ts"), outFile: join(dir, "other"), codeCache: true });
@@ -169,6 +177,38 @@ describe("install of a code-cache build", () => {
     const again = await install({ files: [plainNamed], to });
     expect(again.codeCaches).toEqual([]);
     expect(await readdir(to)).toEqual(["cached"]);
+  });
+
+  it("refuses, before changing anything, when the sidecar's name is taken by a directory", async () => {
+    const to = await mkdtemp(join(dir, "in-the-way-"));
+    await writeFile(join(to, "cached"), "old\n", { mode: 0o755 });
+    await mkdir(join(to, "cached.v8cache"));
+    for (const file of [cached, plain]) {
+      const named = join(await mkdtemp(join(dir, "src-")), "cached");
+      await copyFile(file, named);
+      if (file === cached) await copyFile(codeCachePathFor(cached), codeCachePathFor(named));
+      const e = await install({ files: [named], to }).then(
+        () => undefined,
+        (err: unknown) => err as { code?: string; message?: string },
+      );
+      expect(e?.code, file).toBe("DEST_IN_THE_WAY");
+      expect(e?.message).toContain(join(to, "cached.v8cache"));
+      expect((await readdir(to)).sort()).toEqual(["cached", "cached.v8cache"]);
+      expect(await readFile(join(to, "cached"), "utf8")).toBe("old\n");
+      expect((await lstat(join(to, "cached.v8cache"))).isDirectory()).toBe(true);
+    }
+  });
+
+  it("cni-bundle install names the directory in the way and exits 1 with its code", async () => {
+    const to = await mkdtemp(join(dir, "cli-in-the-way-"));
+    await mkdir(join(to, "cached.v8cache"));
+    const r = await promisify(execFile)(join(repoRoot, "dist", "bin", "cni-bundle"), ["install", "--to", to, cached]).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`cni-bundle: DEST_IN_THE_WAY: ${join(to, "cached.v8cache")} is a directory, so nothing can be installed under that name; nothing was changed; remove or rename it first\n`);
+    expect(await readdir(to)).toEqual(["cached.v8cache"]);
   });
 
   it("cni-bundle build --code-cache writes both and says so", async () => {

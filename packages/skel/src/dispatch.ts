@@ -15,9 +15,9 @@ import {
 } from "@tscni/types";
 import type { Attachment, IssueLike, NetConf, Result, Verb } from "@tscni/types";
 import {
-  ALL_VERSIONS,
   checkVerbAllowed,
   configVersionOf,
+  declaredVersionInfo,
   newestSupported,
   reconcile,
   versionAnswer,
@@ -70,13 +70,9 @@ function verbRule(command: string): VerbRule | undefined {
   return Object.hasOwn(VERB_TABLE, command) ? VERB_TABLE[command as keyof typeof VERB_TABLE] : undefined;
 }
 
+/** Checked before anything else: "1.0" would make VERSION answer a version no config matches (declaredVersionInfo). */
 function pluginInfoOf(plugin: AnyPlugin): PluginInfo {
-  const v = plugin.versions;
-  const list = v === undefined ? ALL_VERSIONS : Array.isArray(v) ? (v as readonly string[]) : (v as PluginInfo).supportedVersions;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new CniError(ErrorCode.Internal, "the plugin declares no supported CNI versions");
-  }
-  return { supportedVersions: list };
+  return declaredVersionInfo(plugin.versions);
 }
 
 /** Lines on stderr when the binary is run by hand, without CNI_COMMAND. */

@@ -4,6 +4,7 @@
  * into `args.args`.
  */
 import type { AnyResult, Attachment, InferOutput, NetConf, Result, StandardSchemaV1 } from "@tscni/types";
+import type { DeclaredVersions } from "@tscni/version";
 import type { Logger } from "./logger.js";
 
 /** What skel hands every handler. */
@@ -53,8 +54,8 @@ export interface PluginHandlers<Config = NetConf, Args = Record<string, string>>
   status?: ((args: CmdArgs<Config, Args>) => Awaitable<void>) | undefined;
 }
 
-/** A VERSION answer's source: `pluginSupports(...)` from @tscni/version, or a plain list. */
-export type SupportedVersions = { readonly supportedVersions: readonly string[] } | readonly string[];
+/** A VERSION answer's source: `pluginSupports(...)` from @tscni/version, or a plain list; the spec's version strings only. */
+export type SupportedVersions = DeclaredVersions;
 
 export interface PluginOptions<ConfigSchema extends StandardSchemaV1 | undefined = undefined, ArgsSchema extends StandardSchemaV1 | undefined = undefined> {
   /** Spec versions the plugin supports; default every version the SDK knows. */

@@ -6,7 +6,8 @@ export {
   pluginSupports,
   versionsStartingFrom,
   newestSupported,
+  declaredVersionInfo,
 } from "./version.js";
-export type { PluginInfo, PluginSupport } from "./version.js";
+export type { DeclaredVersions, PluginInfo, PluginSupport } from "./version.js";
 export { reconcile, checkVerbAllowed } from "./reconcile.js";
 export { configVersionOf, decodeConfigVersion, versionAnswer, decodePluginInfo } from "./decode.js";

@@ -2,7 +2,7 @@
  * Spec version strings: parsing with Go's rules, comparison, and the
  * versions a plugin supports.
  */
-import { CniError, ErrorCode, SPEC_VERSIONS } from "@tscni/types";
+import { CniError, ErrorCode, isSpecVersion, SPEC_VERSIONS } from "@tscni/types";
 import type { SpecVersion } from "@tscni/types";
 
 /** Every spec version, oldest first. */
@@ -92,6 +92,44 @@ export function pluginSupports(...versions: SpecVersion[]): PluginSupport {
     }
   }
   return Object.freeze({ supportedVersions: Object.freeze([...new Set(versions)]) });
+}
+
+/**
+ * What a plugin may declare as its versions: `pluginSupports(...)`'s answer or
+ * a plain list, of the spec's seven version strings only ("1.0" does not type-check).
+ */
+export type DeclaredVersions = PluginSupport | readonly SpecVersion[];
+
+/**
+ * The PluginInfo for what a plugin declared (undefined: every spec version),
+ * checked again at run time because a list built at run time or cast past the
+ * type reaches here too: VERSION would answer "1.0", which no config's
+ * cniVersion ever equals (matching is by exact string), and every config would
+ * then be refused. Each entry must be one of the spec's version strings, as
+ * written there; anything else is CniError 999 naming the entry, before the
+ * plugin does anything else.
+ */
+export function declaredVersionInfo(declared: unknown): PluginInfo {
+  if (declared === undefined) return { supportedVersions: ALL_VERSIONS };
+  const list: unknown =
+    typeof declared === "object" && declared !== null && !Array.isArray(declared) ? (declared as { supportedVersions?: unknown }).supportedVersions : declared;
+  if (!Array.isArray(list)) {
+    throw new CniError(ErrorCode.Internal, "the plugin's versions are not a list of spec version strings", `got ${typeof list}`);
+  }
+  if (list.length === 0) throw new CniError(ErrorCode.Internal, "the plugin declares no supported CNI versions");
+  for (const v of list as unknown[]) {
+    if (isSpecVersion(v)) continue;
+    const shown = typeof v === "string" ? JSON.stringify(v) : `${String(v)} (${typeof v})`;
+    let canonical: string | undefined;
+    try {
+      canonical = typeof v === "string" ? parseVersion(v) : undefined;
+    } catch {
+      canonical = undefined;
+    }
+    const hint = canonical !== undefined && isSpecVersion(canonical) ? `write it as ${JSON.stringify(canonical)}` : `spec versions: ${ALL_VERSIONS.join(", ")}`;
+    throw new CniError(ErrorCode.Internal, `the plugin declares version ${shown}, which is not a spec version string`, hint);
+  }
+  return { supportedVersions: list as readonly SpecVersion[] };
 }
 
 /** Every spec version from `min` on: `versionsStartingFrom("0.3.1")` = 0.3.1, 0.4.0, 1.0.0, 1.1.0. */

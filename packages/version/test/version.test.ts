@@ -4,6 +4,8 @@ import { CniError, SPEC_VERSIONS } from "@tscni/types";
 import {
   ALL_VERSIONS,
   compareVersions,
+  declaredVersionInfo,
+  type DeclaredVersions,
   newestSupported,
   parseVersion,
   pluginSupports,
@@ -132,5 +134,34 @@ describe("pluginSupports and versionsStartingFrom", () => {
     expect(newestSupported({ supportedVersions: ["0.-42.0", "0.4.0", "0.3.1"] })).toBe("0.4.0");
     expect(newestSupported({ supportedVersions: ["x"] })).toBe("x");
     expect(newestSupported({ supportedVersions: [] })).toBe("0.1.0");
+  });
+});
+
+describe("declaredVersionInfo: what a plugin declared, checked at run time", () => {
+  it("admits only the seven spec strings in its type", () => {
+    const ok: DeclaredVersions = ["1.0.0", "1.1.0"];
+    // @ts-expect-error "1.0" is not a spec version string
+    const short: DeclaredVersions = ["1.0", "1.1.0"];
+    // @ts-expect-error neither is "2.0.0"
+    const future: DeclaredVersions = { supportedVersions: ["2.0.0"] };
+    expect([ok, short, future].length).toBe(3);
+  });
+
+  it("passes a list or pluginSupports(...) through; undefined is every spec version", () => {
+    expect(declaredVersionInfo(["1.0.0", "0.4.0"]).supportedVersions).toEqual(["1.0.0", "0.4.0"]);
+    expect(declaredVersionInfo(pluginSupports("1.1.0")).supportedVersions).toEqual(["1.1.0"]);
+    expect(declaredVersionInfo(undefined).supportedVersions).toEqual(SPEC_VERSIONS);
+  });
+
+  it.each([
+    [["1.0", "1.1.0"], 'the plugin declares version "1.0", which is not a spec version string', 'write it as "1.0.0"'],
+    [{ supportedVersions: ["1.1.0", "01.0.0"] }, 'the plugin declares version "01.0.0", which is not a spec version string', 'write it as "1.0.0"'],
+    [["2.0.0"], 'the plugin declares version "2.0.0", which is not a spec version string', `spec versions: ${SPEC_VERSIONS.join(", ")}`],
+    [["1.0.0", 1], "the plugin declares version 1 (number), which is not a spec version string", `spec versions: ${SPEC_VERSIONS.join(", ")}`],
+    [[], "the plugin declares no supported CNI versions", undefined],
+    ["1.0.0", "the plugin's versions are not a list of spec version strings", "got string"],
+  ])("%j is error 999 naming the entry", (declared, msg, details) => {
+    const e = cniError(() => declaredVersionInfo(declared));
+    expect({ code: e.code, msg: e.msg, details: e.details }).toEqual({ code: 999, msg, details });
   });
 });
