@@ -167,7 +167,8 @@ function temporaryName(): string {
 
 /**
  * 8 bytes from the kernel's CSPRNG. Read from /dev/urandom: loading node:crypto
- * and seeding OpenSSL would cost every plugin exec ~10 ms of CPU for 8 bytes.
+ * and seeding OpenSSL would add a large share to every plugin exec's CPU time
+ * (`npm run bench ipam`), for 8 bytes.
  */
 function randomBits(): Uint8Array {
   const buf = new Uint8Array(8);

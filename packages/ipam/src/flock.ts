@@ -79,7 +79,7 @@ export async function lockFile(path: string, opts: LockOptions = {}): Promise<Fi
   const program = opts.flockPath ?? (flockProgram ??= findFlock());
   const fd = openLockFile(path);
   const seconds = Math.max(timeoutMs / 1000, 0.001).toFixed(3);
-  // No pipes: stdio streams would load net and stream machinery for nothing (~2 ms per exec);
+  // No pipes: stdio streams would load net and stream machinery for nothing, at every exec;
   // flock's own message, if any, goes to our stderr, which is the runtime's log.
   const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
     const child = spawn(program, ["-x", "-w", seconds, "3"], { stdio: ["ignore", "ignore", "inherit", fd], env: {} });

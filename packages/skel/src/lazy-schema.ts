@@ -1,9 +1,9 @@
 /**
  * A config schema built on first validation. VERSION never parses a config,
- * and building a schema at start-up (constructing zod instances) cost noop
- * ~2 ms and bridge ~3 ms of a ~22 ms Node start, measured on every VERSION
- * exec. Pass `config: lazySchema(buildConfigSchema)` instead of
- * `config: buildConfigSchema()`.
+ * yet a schema built at start-up (constructing zod instances) is paid for on
+ * every exec, VERSION included (`npm run bench skel` shows the cost; the skel
+ * README has the figures). Pass `config: lazySchema(buildConfigSchema)`
+ * instead of `config: buildConfigSchema()`.
  */
 import type { StandardSchemaV1 } from "@tscni/types";
 

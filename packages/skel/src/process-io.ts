@@ -1,8 +1,8 @@
 /**
  * Process plumbing for pluginMain, chosen for start-up cost: every runtime
  * exec pays for it. process.stdin/stdout/stderr are streams that, on a pipe,
- * build a net.Socket (measured: ~4-16 ms to read stdin, ~2-8 ms to write a
- * document); plain fd reads and writes cost well under 1 ms. The streams are
+ * build a net.Socket, which costs milliseconds per exec where plain fd reads
+ * and writes cost a fraction of one (skel README, "Cost"). The streams are
  * used only where a read must be abandoned (VERSION's bounded wait).
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
@@ -134,7 +134,7 @@ export function fdStdin(
       return Buffer.alloc(0);
     }
     if (isFile) return readFileSync(fd);
-    // Usually complete already: then no stream (~5 ms of start-up) is built at all.
+    // Usually complete already: then no stream (and its start-up cost) is built at all.
     const { data, done } = readFinishedStdin(reopenPath);
     if (done) return data;
     return Buffer.concat([data, await readStream(stream(), options.signal)]);

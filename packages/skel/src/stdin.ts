@@ -26,7 +26,7 @@ export async function readAll(source: StdinSource): Promise<string> {
 /** Never fails and never waits longer than `waitMs`: "" when stdin is absent, slow or broken. */
 export async function readOptional(source: StdinSource, waitMs = VERSION_STDIN_WAIT_MS): Promise<string> {
   if (typeof source !== "function") return decode(source);
-  // Built only if the source asks for the signal: loading Node's AbortController cost VERSION ~0.5 ms, and a
+  // Built only if the source asks for the signal: loading Node's AbortController shows in VERSION's CPU time, and a
   // stdin that is already complete (the usual case) is read without one.
   let controller: AbortController | undefined;
   const options = {
