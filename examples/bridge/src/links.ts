@@ -1,13 +1,22 @@
 /** iproute2 lines for each side: the container end and the bridge port with the gateway addresses. */
-import { addrAdd, addrDel, linkSetLines, routeAdd, routeSpecOf } from "@tscni/netns";
+import { addrAdd, addrDel, familyOf, linkSetLines, routeAdd, routeSpecOf } from "@tscni/netns";
 import type { Address, Words } from "@tscni/netns";
 import type { IPConfig, Route } from "@tscni/types";
 
 export function containerLines(o: { ifName: string; ips: IPConfig[]; routes: Route[]; dad: boolean }): Words[] {
   const lines: Words[] = [...linkSetLines(o.ifName, { up: true })];
   for (const ip of o.ips) lines.push(addrAdd({ dev: o.ifName, cidr: ip.address, noDad: !o.dad }));
-  for (const r of o.routes) lines.push(routeAdd({ ...routeSpecOf(r), dev: o.ifName }, true));
+  for (const r of o.routes) lines.push(routeAdd({ ...routeSpecOf(r), gw: r.gw ?? gatewayFor(o.ips, r.dst), dev: o.ifName }, true));
   return lines;
+}
+
+/**
+ * The spec lets a route omit `gw` ("the default gateway is assumed"): like Go's bridge, the container routes it via
+ * the gateway of the same family, and only without one (isGateway off and none from IPAM) as a link route.
+ */
+function gatewayFor(ips: IPConfig[], dst: string): string | undefined {
+  const family = familyOf(dst.split("/")[0] ?? dst);
+  return ips.find((ip) => ip.gateway !== undefined && familyOf(ip.gateway) === family)?.gateway;
 }
 
 export function hostLines(o: { hostName: string; bridge: string; hairpin: boolean; gatewayAddresses: string[]; replaced: Address[] }): Words[] {

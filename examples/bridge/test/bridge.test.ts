@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPlugin, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
+import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPluginBinary, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
 import type { TestNetns, Workspace } from "@tscni/netns/testkit";
 
 const skip = requireNetns();
@@ -87,7 +87,7 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
 
   describe("as a runtime execs it", () => {
     async function exec(ws: Workspace, command: string, config: object, o: { ctr?: TestNetns; netns?: string; containerId?: string } = {}) {
-      return execPlugin({
+      return execPluginBinary({
         binary: join(distBin, "bridge"),
         hostNetns: ws.host.path,
         command,
@@ -124,6 +124,18 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
       expect(leases(ws, "brnet")).toEqual([]);
       expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
       expect((await ws.host.ns.links()).filter((l) => l.kind === "veth")).toEqual([]);
+    });
+
+    test("an IPAM route without gw goes via the gateway of its family (the spec's assumed default gateway)", async () => {
+      const ws = await setup();
+      const run = await exec(ws, "ADD", conf(ws, {}, { routes: [{ dst: "169.254.200.0/24" }, { dst: "fd00:200::/64" }] }));
+      expect(run.exitCode).toBe(0);
+      // The result carries the route as IPAM gave it; the container's table has the gateway filled in.
+      expect((run.json as AddResult).routes).toEqual(expect.arrayContaining([{ dst: "169.254.200.0/24" }]));
+      const routes = await ws.ctr.ns.routes();
+      expect(routes).toContainEqual(expect.objectContaining({ dst: "169.254.200.0/24", gw: "169.254.61.1", dev: "eth0" }));
+      expect(routes).toContainEqual(expect.objectContaining({ dst: "fd00:200::/64", gw: "fd00:61::1", dev: "eth0" }));
+      expect(await exec(ws, "DEL", conf(ws, {}, { routes: [{ dst: "169.254.200.0/24" }, { dst: "fd00:200::/64" }] }))).toMatchObject({ exitCode: 0 });
     });
 
     test("CNI_IFNAME already taken: the error names it and the lease is released", async () => {
