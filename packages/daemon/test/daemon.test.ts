@@ -236,23 +236,54 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     expect(runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "after-big" }), hostLocal(join(dir, "ipam-big"))).status).toBe(0);
   });
 
+  /** 16 shells, each running the host-local shim 8 times in a row, config i taken from `confs[i % confs.length]`. */
+  const sixteenByEight = async (confs: string[]) => {
+    const files = confs.map((c, i) => {
+      const file = join(dir, `many-${i}.json`);
+      // Written once, before any worker starts: a rewrite would truncate it under a running worker.
+      writeFileSync(file, c);
+      return file;
+    });
+    const worker = (w: number) =>
+      new Promise<{ conf: number; address: string }[]>((resolve) => {
+        const script = `for i in 1 2 3 4 5 6 7 8; do eval "f=\\$$(( i % $# + 1 ))"; CNI_CONTAINERID=w${w}-$i "$0" <"$f"; echo; done`;
+        const p = spawn("sh", ["-c", script, join(bin, "host-local"), ...files], { env: env("ADD") });
+        let out = "";
+        p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        p.on("close", () =>
+          resolve(
+            out
+              .split(/\n(?=\{)/)
+              .filter((s) => s.trim())
+              .map((s, k) => ({ conf: (k + 1) % files.length, address: (JSON.parse(s) as { ips?: { address: string }[] }).ips?.[0]?.address ?? s })),
+          ),
+        );
+      });
+    return (await Promise.all(Array.from({ length: 16 }, (_, w) => worker(w)))).flat();
+  };
+  const manyConf = (name: string, data: string) =>
+    JSON.stringify({ cniVersion: "1.1.0", name, type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.64.0/22" }]], dataDir: data } });
+
   it("16 processes x 8 ADDs through the host-local shim get 128 distinct addresses", async () => {
     await start();
     const data = join(dir, "ipam-many");
-    const conf = JSON.stringify({ cniVersion: "1.1.0", name: "many", type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.64.0/22" }]], dataDir: data } });
-    // Written once, before any worker starts: a rewrite would truncate it under a running worker.
-    writeFileSync(join(dir, "many.json"), conf);
-    const worker = (w: number) =>
-      new Promise<string[]>((resolve) => {
-        const script = `for i in 1 2 3 4 5 6 7 8; do CNI_CONTAINERID=w${w}-$i "$0" <"$1"; echo; done`;
-        const p = spawn("sh", ["-c", script, join(bin, "host-local"), join(dir, "many.json")], { env: env("ADD") });
-        let out = "";
-        p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-        p.on("close", () => resolve(out.split(/\n(?=\{)/).filter((s) => s.trim()).map((s) => (JSON.parse(s) as { ips?: { address: string }[] }).ips?.[0]?.address ?? s)));
-      });
-    const all = (await Promise.all(Array.from({ length: 16 }, (_, w) => worker(w)))).flat();
+    const all = (await sixteenByEight([manyConf("many", data)])).map((r) => r.address);
     expect(all.filter((a) => !/^169\.254\.\d+\.\d+\/22$/.test(a))).toEqual([]);
     expect(all).toHaveLength(128);
     expect(new Set(all).size).toBe(128);
+    expect(readdirSync(join(data, "many")).filter((n) => n.startsWith("169.")).sort()).toEqual(all.map((a) => a.split("/")[0]).sort());
+  }, 120_000);
+
+  it("the same with two networks sharing a subnet: each network's 64 addresses distinct and on disk", async () => {
+    await start();
+    const data = join(dir, "ipam-shared");
+    const runs = await sixteenByEight([manyConf("shared-a", data), manyConf("shared-b", data)]);
+    expect(runs.filter((r) => !/^169\.254\.\d+\.\d+\/22$/.test(r.address))).toEqual([]);
+    for (const [conf, net] of ["shared-a", "shared-b"].entries()) {
+      const mine = runs.filter((r) => r.conf === conf).map((r) => r.address);
+      expect(mine).toHaveLength(64);
+      expect(new Set(mine).size).toBe(64);
+      expect(readdirSync(join(data, net)).filter((n) => n.startsWith("169.")).sort()).toEqual(mine.map((a) => a.split("/")[0]).sort());
+    }
   }, 120_000);
 });

@@ -42,11 +42,14 @@ function canConnect(path: string): Promise<boolean> {
   });
 }
 
-export async function startDaemon(daemonJs: string, args: string[]): Promise<RunningDaemon> {
+/** Starts the daemon (in network namespace `netns` when given: plugins change the namespace they run in). */
+export async function startDaemon(daemonJs: string, args: string[], netns?: string): Promise<RunningDaemon> {
   const socket = args[args.indexOf("--socket") + 1]!;
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  const proc = spawn(process.execPath, [daemonJs, "--shim", SHIM, ...args], { stdio: ["ignore", "ignore", "pipe"], env });
+  const argv = [process.execPath, daemonJs, "--shim", SHIM, ...args];
+  // ip netns exec execs the daemon in place: the pid is the daemon's, for kill -9.
+  const proc = spawn(netns ? "ip" : argv[0]!, netns ? ["netns", "exec", netns, ...argv] : argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env });
   let log = "";
   proc.stderr!.on("data", (c: Buffer) => (log += c.toString()));
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
