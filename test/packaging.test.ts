@@ -36,7 +36,7 @@ void pluginMain(plugin);
 
 /** Compiles only if the shipped .d.ts carry real types: each @ts-expect-error must meet an error. */
 const TYPED = `import { definePlugin, lazySchema, CniError, ErrorCode, type CmdArgs } from "@tscni/skel";
-import { runPlugin, type PluginRun } from "@tscni/skel/testing";
+import { runPlugin, type InProcessRun } from "@tscni/skel/testing";
 import { ALL_VERSIONS } from "@tscni/version";
 import type { Result } from "@tscni/types";
 import * as z from "zod/mini";
@@ -62,14 +62,14 @@ definePlugin({
 });
 
 const versions: readonly string[] = ALL_VERSIONS;
-export const run: Promise<PluginRun> = runPlugin(typed, { env: { CNI_COMMAND: "VERSION" }, stdin: { versions } });
+export const run: Promise<InProcessRun> = runPlugin(typed, { env: { CNI_COMMAND: "VERSION" }, stdin: { versions } });
 `;
 
 /** `env -i` finds node through its default search path; add PATH only when node lives elsewhere. */
 const nodeDir = dirname(process.execPath);
 const bareEnv = ["/bin", "/usr/bin"].includes(nodeDir) ? [] : [`PATH=${nodeDir}`];
 
-function execPlugin(binary: string, vars: Record<string, string>, stdin: string) {
+function execBundle(binary: string, vars: Record<string, string>, stdin: string) {
   const env = [...bareEnv, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)];
   const r = spawnSync("env", ["-i", ...env, process.execPath, binary], { input: stdin, encoding: "utf8", timeout: 15_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -237,7 +237,7 @@ describe("installed from tarballs, outside the workspace", () => {
     const { outfile, tscniInputs } = await bundleProbe("plugin.mjs", []);
     for (const input of tscniInputs) expect(input).toMatch(/^node_modules\/@tscni\/(types|version|skel)\/dist\/.+\.js$/);
 
-    const version = execPlugin(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"1.0.0"}`);
+    const version = execBundle(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"1.0.0"}`);
     expect(version.stderr).toBe("");
     expect(version.code).toBe(0);
     expect(JSON.parse(version.stdout)).toEqual({ cniVersion: "1.0.0", supportedVersions: ["0.4.0", "1.0.0", "1.1.0"] });
@@ -251,7 +251,7 @@ describe("installed from tarballs, outside the workspace", () => {
       CNI_IFNAME: "eth0",
       CNI_PATH: "/nonexistent",
     };
-    const add = execPlugin(outfile, addVars, conf);
+    const add = execBundle(outfile, addVars, conf);
     expect(add.code, add.stderr).toBe(0);
     expect(JSON.parse(add.stdout)).toEqual({
       cniVersion: "1.0.0",
@@ -260,7 +260,7 @@ describe("installed from tarballs, outside the workspace", () => {
     });
 
     // The config schema runs from the bundle: a missing field is a CNI error on stdout, exit 1, no stack trace.
-    const bad = execPlugin(outfile, addVars, JSON.stringify({ cniVersion: "1.0.0", name: "probe", type: "probe" }));
+    const bad = execBundle(outfile, addVars, JSON.stringify({ cniVersion: "1.0.0", name: "probe", type: "probe" }));
     expect(bad.code).toBe(1);
     const error = JSON.parse(bad.stdout) as { code: number; details: string };
     expect(error.code).toBe(7);
@@ -271,7 +271,7 @@ describe("installed from tarballs, outside the workspace", () => {
   it("bundles from the shipped src/ under the source condition, as cni-bundle does", async () => {
     const { outfile, tscniInputs } = await bundleProbe("plugin-from-source.mjs", ["source"]);
     for (const input of tscniInputs) expect(input).toMatch(/^node_modules\/@tscni\/(types|version|skel)\/src\/.+\.ts$/);
-    const version = execPlugin(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"0.4.0"}`);
+    const version = execBundle(outfile, { CNI_COMMAND: "VERSION" }, `{"cniVersion":"0.4.0"}`);
     expect(version.code, version.stderr).toBe(0);
     expect(JSON.parse(version.stdout)).toEqual({ cniVersion: "0.4.0", supportedVersions: ["0.4.0", "1.0.0", "1.1.0"] });
   });

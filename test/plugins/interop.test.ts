@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { GO_PLUGIN_DIR, type Workspace, cnitool, createTestNetns, execPlugin, leases, ping, supportsCheck, workspacePool } from "@tscni/netns/testkit";
+import { GO_PLUGIN_DIR, type Workspace, cnitool, createTestNetns, execPluginBinary, leases, ping, supportsCheck, workspacePool } from "@tscni/netns/testkit";
 import { skipReason } from "../support/prereq.js";
 import { buildGoDriver, runDriver } from "../../packages/libcni/test/go-driver.js";
 
@@ -82,7 +82,7 @@ describe.skipIf(skip)(`mixed chains with Debian's Go plugins${skip ? ` (skipped:
     const config = { cniVersion: "1.0.0", name: "shared", type: "bridge", bridge: "cni-shared", isGateway: true, ipam: hostLocal(ws, "169.254.85.0/24") };
     const cniPath = [ws.pluginDir({ "host-local": "go" })];
     const run = (binary: string, command: string, netns: string, containerId: string) =>
-      execPlugin({ binary, hostNetns: ws.host.path, command, netns, containerId, path: cniPath, config });
+      execPluginBinary({ binary, hostNetns: ws.host.path, command, netns, containerId, path: cniPath, config });
     const goAdd = await run(join(GO_PLUGIN_DIR, "bridge"), "ADD", other.path, "go-ctr");
     expect(goAdd.exitCode).toBe(0);
     const ourAdd = await run(join(distBin, "bridge"), "ADD", ws.ctr.path, "ts-ctr");
@@ -95,7 +95,7 @@ describe.skipIf(skip)(`mixed chains with Debian's Go plugins${skip ? ` (skipped:
     expect(await ping(other, ourIp)).toBe(true);
     // Go's container leaves; ours is untouched and still passes CHECK, then leaves too.
     expect((await run(join(GO_PLUGIN_DIR, "bridge"), "DEL", other.path, "go-ctr")).exitCode).toBe(0);
-    expect(await execPlugin({ binary: join(distBin, "bridge"), hostNetns: ws.host.path, command: "CHECK", netns: ws.ctr.path, containerId: "ts-ctr", path: cniPath, config: { ...config, prevResult: ourAdd.json } })).toMatchObject({ exitCode: 0 });
+    expect(await execPluginBinary({ binary: join(distBin, "bridge"), hostNetns: ws.host.path, command: "CHECK", netns: ws.ctr.path, containerId: "ts-ctr", path: cniPath, config: { ...config, prevResult: ourAdd.json } })).toMatchObject({ exitCode: 0 });
     expect((await run(join(distBin, "bridge"), "DEL", ws.ctr.path, "ts-ctr")).exitCode).toBe(0);
     expect(leases(ws, "shared")).toEqual([]);
     expect((await ws.host.ns.links()).filter((l) => l.kind === "veth")).toEqual([]);

@@ -8,7 +8,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { type TestNetns, type Workspace, cnitool, createTestNetns, execPlugin, workspacePool } from "@tscni/netns/testkit";
+import { type TestNetns, type Workspace, cnitool, createTestNetns, execPluginBinary, workspacePool } from "@tscni/netns/testkit";
 import { afterEach, describe, expect, test } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 
@@ -131,7 +131,7 @@ describe.skipIf(skip)(`bridge ipMasq on nftables${skip ? ` (skipped: ${skip})` :
     const cniPath = ws.pluginDir({ bridge: "ours", "host-local": "ours" });
     expect((await cnitool(ws, "add", "masqnet", cniPath)).exitCode).toBe(0);
     expect(await ourRules(ws)).toBe(2);
-    const gc = await execPlugin({
+    const gc = await execPluginBinary({
       binary: join(distBin, "bridge"),
       hostNetns: ws.host.path,
       command: "GC",

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { EtcdClient, type EtcdTls } from "@tscni/etcd";
-import { execPlugin, type PluginRun } from "@tscni/netns/testkit";
+import { execPluginBinary, type RunOutput } from "@tscni/netns/testkit";
 
 export const OURS = resolve(import.meta.dirname, "../../../dist/bin/cluster-ipam");
 export const PREFIX = "/tscni/ipam/";
@@ -39,9 +39,9 @@ export interface Call {
   args?: string;
 }
 
-export function run(call: Call): Promise<PluginRun> {
+export function run(call: Call): Promise<RunOutput> {
   const { node, ...rest } = call;
-  return execPlugin({ binary: OURS, netns: "/var/run/netns/tscni-ci-unused", path: ["/usr/lib/cni"], env: { TSCNI_NODE_NAME: node }, ...rest });
+  return execPluginBinary({ binary: OURS, netns: "/var/run/netns/tscni-ci-unused", path: ["/usr/lib/cni"], env: { TSCNI_NODE_NAME: node }, ...rest });
 }
 
 /** Starts ADD and kills the process with SIGKILL after `afterMs`; resolves when it is gone. */

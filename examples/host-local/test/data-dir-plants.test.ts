@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { execPlugin } from "@tscni/netns/testkit";
+import { execPluginBinary } from "@tscni/netns/testkit";
 import { skipReason } from "../../../test/support/prereq.js";
 import { OURS, addressesOf, network, run, tempDataDirs } from "./support.js";
 
@@ -132,7 +132,7 @@ describe.skipIf(skip)("host-local with a stray directory or FIFO in its data dir
     const config = network({ dataDir: p.dataDir });
     // As support.run, with a timeout: a hang is a failure here, not a stuck test.
     const exec = (command: string, extra: object = {}) =>
-      execPlugin({
+      execPluginBinary({
         binary: OURS,
         command,
         config: { ...config, ...extra },

@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSyn
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { execPlugin } from "@tscni/netns/testkit";
+import { execPluginBinary } from "@tscni/netns/testkit";
 import { skipReason } from "../../../test/support/prereq.js";
 import { OURS, addressesOf, network, tempDataDirs } from "./support.js";
 
@@ -59,7 +59,7 @@ describe.skipIf(skipReason({ executables: [OURS] }))("host-local with random pla
         for (const v of verbs) {
           const extra =
             v.command === "GC" ? { "cni.dev/valid-attachments": [] } : v.command === "CHECK" ? { prevResult: results.get(v.id) ?? { cniVersion: "1.1.0", ips: [] } } : {};
-          const r = await execPlugin({
+          const r = await execPluginBinary({
             binary: OURS,
             command: v.command,
             config: { ...config, ...extra },

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
-import { execPlugin } from "@tscni/netns/testkit";
-import type { PluginRun } from "@tscni/netns/testkit";
+import { execPluginBinary } from "@tscni/netns/testkit";
+import type { RunOutput } from "@tscni/netns/testkit";
 
 export const OURS = resolve(import.meta.dirname, "../../../dist/bin/host-local");
 export const GO = "/usr/lib/cni/host-local";
@@ -34,9 +34,9 @@ export interface Call {
   binary?: string;
 }
 
-export function run(call: Call): Promise<PluginRun> {
+export function run(call: Call): Promise<RunOutput> {
   const { binary = OURS, ...rest } = call;
-  return execPlugin({ binary, netns: "/var/run/netns/tscni-hl-unused", path: ["/usr/lib/cni"], ...rest });
+  return execPluginBinary({ binary, netns: "/var/run/netns/tscni-hl-unused", path: ["/usr/lib/cni"], ...rest });
 }
 
 export interface NetworkOptions {

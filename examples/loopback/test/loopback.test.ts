@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { runPlugin } from "@tscni/skel/testing";
-import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPlugin, removeAllTestNetns, requireNetns, runInProcess, supportsCheck, workspace } from "@tscni/netns/testkit";
+import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPluginBinary, removeAllTestNetns, requireNetns, runInProcess, supportsCheck, workspace } from "@tscni/netns/testkit";
 import { loopbackPlugin } from "../src/plugin.js";
 
 const binary = resolve(import.meta.dirname, "../../../dist/bin/loopback");
@@ -28,7 +28,7 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
       const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "lo" };
       expect(loState(ctr.name).up).toBe(false);
 
-      const added = await execPlugin({ ...base, command: "ADD", config: config(cniVersion) });
+      const added = await execPluginBinary({ ...base, command: "ADD", config: config(cniVersion) });
       expect(added.stderr).toBe("");
       expect(added.exitCode).toBe(0);
       expect(added.json).toMatchObject({ cniVersion });
@@ -44,11 +44,11 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
       execFileSync("ip", ["netns", "exec", ctr.name, "ping", "-c1", "-W1", "127.0.0.1"], { stdio: "ignore" });
 
       if (hasCheck(cniVersion)) {
-        const checked = await execPlugin({ ...base, command: "CHECK", config: config(cniVersion, { prevResult: added.json }) });
+        const checked = await execPluginBinary({ ...base, command: "CHECK", config: config(cniVersion, { prevResult: added.json }) });
         expect(checked).toMatchObject({ exitCode: 0, stdout: "" });
       }
       for (let i = 0; i < 2; i++) {
-        const deleted = await execPlugin({ ...base, command: "DEL", config: config(cniVersion) });
+        const deleted = await execPluginBinary({ ...base, command: "DEL", config: config(cniVersion) });
         expect(deleted).toMatchObject({ exitCode: 0, stdout: "" });
         expect(loState(ctr.name).up).toBe(false);
       }
@@ -75,9 +75,9 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   test("CHECK fails when lo was set down after ADD", async () => {
     const ctr = await createTestNetns("lo");
     const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "lo" };
-    const added = await execPlugin({ ...base, command: "ADD", config: config("1.1.0") });
+    const added = await execPluginBinary({ ...base, command: "ADD", config: config("1.1.0") });
     execFileSync("ip", ["-n", ctr.name, "link", "set", "lo", "down"]);
-    const checked = await execPlugin({ ...base, command: "CHECK", config: config("1.1.0", { prevResult: added.json }) });
+    const checked = await execPluginBinary({ ...base, command: "CHECK", config: config("1.1.0", { prevResult: added.json }) });
     expect(checked.exitCode).toBe(1);
     expect(checked.json).toMatchObject({ code: 999, msg: `lo is down in netns ${ctr.path}` });
   });
@@ -85,7 +85,7 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   test("chained after another plugin, ADD passes prevResult through", async () => {
     const ctr = await createTestNetns("lo");
     const prevResult = { cniVersion: "1.0.0", interfaces: [{ name: "eth0", sandbox: ctr.path }], ips: [{ interface: 0, address: "169.254.40.2/24" }] };
-    const added = await execPlugin({ binary, netns: ctr.path, command: "ADD", config: config("1.0.0", { prevResult }) });
+    const added = await execPluginBinary({ binary, netns: ctr.path, command: "ADD", config: config("1.0.0", { prevResult }) });
     expect(added.exitCode).toBe(0);
     expect(added.json).toEqual(prevResult);
     expect(loState(ctr.name).up).toBe(true);
@@ -94,15 +94,15 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   test("a namespace that is gone: ADD is code 3, DEL succeeds", async () => {
     const ctr = await createTestNetns("lo");
     await ctr.remove();
-    const added = await execPlugin({ binary, netns: ctr.path, ifName: "lo", command: "ADD", config: config("1.1.0") });
+    const added = await execPluginBinary({ binary, netns: ctr.path, ifName: "lo", command: "ADD", config: config("1.1.0") });
     expect(added.exitCode).toBe(1);
     expect(added.json).toMatchObject({ cniVersion: "1.1.0", code: 3, msg: `network namespace ${ctr.path} does not exist` });
-    const deleted = await execPlugin({ binary, netns: ctr.path, command: "DEL", config: config("1.1.0") });
+    const deleted = await execPluginBinary({ binary, netns: ctr.path, command: "DEL", config: config("1.1.0") });
     expect(deleted).toMatchObject({ exitCode: 0, stdout: "" });
-    const noNetns = await execPlugin({ binary, netns: "", command: "DEL", config: config("1.1.0") });
+    const noNetns = await execPluginBinary({ binary, netns: "", command: "DEL", config: config("1.1.0") });
     expect(noNetns).toMatchObject({ exitCode: 0, stdout: "" });
     // What a runtime may leave behind: the mount point file without the namespace mounted on it.
-    const leftover = await execPlugin({ binary, netns: "/etc/hostname", command: "DEL", config: config("1.1.0") });
+    const leftover = await execPluginBinary({ binary, netns: "/etc/hostname", command: "DEL", config: config("1.1.0") });
     expect(leftover).toMatchObject({ exitCode: 0, stdout: "" });
   });
 
@@ -121,17 +121,17 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   test("standalone with CNI_IFNAME other than lo: ADD and CHECK fail with code 4 and touch nothing; DEL still succeeds", async () => {
     const ctr = await createTestNetns("lo");
     const base = { binary, netns: ctr.path, containerId: "lo-test", ifName: "eth0" };
-    const added = await execPlugin({ ...base, command: "ADD", config: config("1.1.0") });
+    const added = await execPluginBinary({ ...base, command: "ADD", config: config("1.1.0") });
     expect(added.exitCode).toBe(1);
     expect(added.json).toMatchObject({ cniVersion: "1.1.0", code: 4, msg: 'CNI_IFNAME is "eth0": loopback configures only "lo"' });
     expect(loState(ctr.name).up).toBe(false);
-    const checked = await execPlugin({ ...base, command: "CHECK", config: config("1.1.0") });
+    const checked = await execPluginBinary({ ...base, command: "CHECK", config: config("1.1.0") });
     expect(checked.json).toMatchObject({ code: 4 });
-    expect(await execPlugin({ ...base, command: "DEL", config: config("1.1.0") })).toMatchObject({ exitCode: 0, stdout: "" });
+    expect(await execPluginBinary({ ...base, command: "DEL", config: config("1.1.0") })).toMatchObject({ exitCode: 0, stdout: "" });
   });
 
   test("STATUS reports ready", async () => {
-    const run = await execPlugin({ binary, command: "STATUS", config: config("1.1.0") });
+    const run = await execPluginBinary({ binary, command: "STATUS", config: config("1.1.0") });
     expect(run).toMatchObject({ exitCode: 0, stdout: "" });
   });
 });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { type TestNetns, createTestNetns, execPlugin, removeAllTestNetns } from "@tscni/netns/testkit";
+import { type TestNetns, createTestNetns, execPluginBinary, removeAllTestNetns } from "@tscni/netns/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 
@@ -178,7 +178,7 @@ describe.skipIf(skip)(`portmap behind our bridge, through cnitool, in namespaces
     expect(await ask("tcp", HOST_V4, 9003), `${add3.stdout}\n${await inNs(world.host, ["nft", "list", "ruleset"])}`).toMatch(/^three /);
     // The runtime's GC: only three is still attached. (cnitool's own gc treats every attachment as stale.)
     const threeId = await containerIdOf(three);
-    const gc = await execPlugin({
+    const gc = await execPluginBinary({
       binary: join(DIST, "portmap"),
       hostNetns: world.host.path,
       command: "GC",

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { PLUGIN_VERSIONS, cnitool, execPlugin, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
+import { PLUGIN_VERSIONS, cnitool, execPluginBinary, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
 import type { Workspace } from "@tscni/netns/testkit";
 
 const skip = requireNetns();
@@ -92,7 +92,7 @@ describe.skipIf(skip)(`ptp plugin${skip ? ` (skipped: ${skip})` : ""}`, () => {
 
   describe("as a runtime execs it", () => {
     async function exec(ws: Workspace, command: string, config: object, extra: { ifName?: string; netns?: string } = {}) {
-      return execPlugin({
+      return execPluginBinary({
         binary: join(distBin, "ptp"),
         hostNetns: ws.host.path,
         command,
@@ -118,7 +118,7 @@ describe.skipIf(skip)(`ptp plugin${skip ? ` (skipped: ${skip})` : ""}`, () => {
       const ws = await setup();
       const record = join(ws.dir, "ipam-calls.jsonl");
       const run = (script: object) =>
-        execPlugin({
+        execPluginBinary({
           binary: join(distBin, "ptp"),
           hostNetns: ws.host.path,
           command: "ADD",

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { execPlugin } from "@tscni/netns/testkit";
+import { execPluginBinary } from "@tscni/netns/testkit";
 import { describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 
@@ -8,7 +8,7 @@ const GO = "/usr/lib/cni/static";
 
 type Command = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS";
 function run(command: Command, config: object, o: { args?: string; binary?: string } = {}) {
-  return execPlugin({
+  return execPluginBinary({
     binary: o.binary ?? OURS,
     command,
     config,

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type TestNetns, createTestNetns, execPlugin, removeAllTestNetns } from "@tscni/netns/testkit";
+import { type TestNetns, createTestNetns, execPluginBinary, removeAllTestNetns } from "@tscni/netns/testkit";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 
@@ -51,7 +51,7 @@ describe.skipIf(skip)(`tuning in a namespace${skip ? ` (skipped: ${skip})` : ""}
     prevResult: prevResult(),
     ...extra,
   });
-  const run = (command: string, cfg: object) => execPlugin({ binary: OURS, command, config: cfg, netns: ctr.path, containerId: "tune1" });
+  const run = (command: string, cfg: object) => execPluginBinary({ binary: OURS, command, config: cfg, netns: ctr.path, containerId: "tune1" });
 
   it("ADD tunes, CHECK agrees, CHECK catches a change by hand, DEL restores, DEL again succeeds", async () => {
     const add = await run("ADD", config());

@@ -1,4 +1,4 @@
-import { type Invocation, type Outcome, type StdinMode, execPlugin, reproCommand } from "./exec.js";
+import { type Invocation, type Outcome, type StdinMode, execInvocation, reproCommand } from "./exec.js";
 import { type ErrorDoc, excerpt, parseSingleDocument, validateErrorObject } from "./documents.js";
 import { type NamespaceSet, netnsPath } from "./namespaces.js";
 
@@ -112,7 +112,7 @@ export class Context {
       wrap: this.ns ? this.ns.wrap() : [],
       timeoutMs: this.opts.timeoutMs,
     };
-    const out = await execPlugin(inv);
+    const out = await execInvocation(inv);
     this.stats.execs++;
     this.stats.totalMs += out.durationMs;
     if (!out.timedOut && out.durationMs > (this.stats.slowest?.ms ?? -1)) {

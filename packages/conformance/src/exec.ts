@@ -47,7 +47,7 @@ function argvOf(inv: Invocation): string[] {
  * config on stdin. It runs in its own process group so that, on timeout, the
  * plugin and anything it started are killed together and the pipes close.
  */
-export function execPlugin(inv: Invocation): Promise<Outcome> {
+export function execInvocation(inv: Invocation): Promise<Outcome> {
   const started = performance.now();
   const [file, ...args] = argvOf(inv);
   return new Promise((resolveOutcome) => {

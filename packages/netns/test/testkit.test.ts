@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { definePlugin } from "@tscni/skel";
 import { runPlugin } from "@tscni/skel/testing";
 import { openNetns } from "@tscni/netns";
-import { cniEnv, createTestNetns, execPlugin, removeAllTestNetns, requireNetns, runInProcess } from "@tscni/netns/testkit";
+import { cniEnv, createTestNetns, execPluginBinary, removeAllTestNetns, requireNetns, runInProcess } from "@tscni/netns/testkit";
 
 describe("cniEnv", () => {
   test("per-container verbs carry the container fields, GC and STATUS send them empty", () => {
@@ -28,13 +28,13 @@ describe.skipIf(skip)(`test kit against real namespaces${skip ? ` (skipped: ${sk
   afterEach(removeAllTestNetns);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("execPlugin runs the binary inside the host namespace with only the CNI variables and the config on stdin", async () => {
+  test("execPluginBinary runs the binary inside the host namespace with only the CNI variables and the config on stdin", async () => {
     const host = await createTestNetns("tkh");
     const script = join(dir, "probe");
     // Reports its namespace inode, its environment and its stdin, as JSON on stdout.
     writeFileSync(script, '#!/bin/sh\nin=$(cat)\nprintf \'{"ino":"%s","env":"%s","stdin":%s}\' "$(stat -L -c %i /proc/self/ns/net)" "$(env | grep -v ^PWD= | grep -v ^SHLVL= | grep -v ^_= | sort | tr "\\n" " ")" "$in"\n');
     chmodSync(script, 0o755);
-    const run = await execPlugin({ binary: script, hostNetns: host.path, command: "ADD", netns: "/run/netns/c", config: { cniVersion: "1.1.0", name: "n" } });
+    const run = await execPluginBinary({ binary: script, hostNetns: host.path, command: "ADD", netns: "/run/netns/c", config: { cniVersion: "1.1.0", name: "n" } });
     expect(run.exitCode).toBe(0);
     const out = run.json as { ino: string; env: string; stdin: object };
     expect(out.ino).toBe(String(statSync(host.path).ino));

@@ -19,7 +19,7 @@ export interface RunPluginOptions {
   ownNetnsPath?: string;
 }
 
-export interface PluginRun {
+export interface InProcessRun {
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -27,7 +27,7 @@ export interface PluginRun {
   json: unknown;
 }
 
-export async function runPlugin(plugin: AnyPlugin, options: RunPluginOptions): Promise<PluginRun> {
+export async function runPlugin(plugin: AnyPlugin, options: RunPluginOptions): Promise<InProcessRun> {
   let stdout = "";
   let stderr = "";
   const input = options.stdin ?? "";

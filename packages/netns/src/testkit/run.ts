@@ -22,7 +22,8 @@ export interface PluginInvocation {
   env?: Record<string, string>;
 }
 
-export interface PluginRun {
+/** What one run of a plugin left: exit status and output (from execPluginBinary or runInProcess). */
+export interface RunOutput {
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -53,7 +54,7 @@ function parseStdout(stdout: string): unknown {
   }
 }
 
-export interface ExecPluginOptions extends PluginInvocation {
+export interface ExecPluginBinaryOptions extends PluginInvocation {
   /** The plugin executable (e.g. dist/bin/bridge). */
   binary: string;
   /**
@@ -69,7 +70,7 @@ export interface ExecPluginOptions extends PluginInvocation {
  * the CNI variables (plus a PATH to find `node` for a `#!/usr/bin/env node`
  * bundle), the config on stdin, stdout and stderr collected.
  */
-export function execPlugin(o: ExecPluginOptions): Promise<PluginRun> {
+export function execPluginBinary(o: ExecPluginBinaryOptions): Promise<RunOutput> {
   const env = { PATH: [dirname(process.execPath), "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(":"), ...cniEnv(o) };
   const argv =
     o.hostNetns === undefined
@@ -98,7 +99,7 @@ export function execPlugin(o: ExecPluginOptions): Promise<PluginRun> {
 }
 
 /** skel's `runPlugin` from `@tscni/skel/testing`, taken as a parameter so this package does not depend on skel. */
-export type InProcessRunner<P> = (plugin: P, options: { env: Record<string, string>; stdin: string }) => Promise<PluginRun>;
+export type InProcessRunner<P> = (plugin: P, options: { env: Record<string, string>; stdin: string }) => Promise<RunOutput>;
 
 /**
  * Runs a plugin definition in this process through skel's dispatcher:
@@ -107,6 +108,6 @@ export type InProcessRunner<P> = (plugin: P, options: { env: Record<string, stri
  * plugins that only touch CNI_NETNS (loopback, IPAM), or run the test process
  * itself inside a throwaway namespace.
  */
-export async function runInProcess<P>(runPlugin: InProcessRunner<P>, plugin: P, inv: PluginInvocation): Promise<PluginRun> {
+export async function runInProcess<P>(runPlugin: InProcessRunner<P>, plugin: P, inv: PluginInvocation): Promise<RunOutput> {
   return runPlugin(plugin, { env: cniEnv(inv), stdin: typeof inv.config === "string" ? inv.config : JSON.stringify(inv.config) });
 }

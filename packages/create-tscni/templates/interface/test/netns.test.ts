@@ -5,7 +5,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildExecutable } from "@tscni/bundle";
-import { createTestNetns, execPlugin, requireNetns } from "@tscni/netns/testkit";
+import { createTestNetns, execPluginBinary, requireNetns } from "@tscni/netns/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 function findHostLocal(): string | undefined {
@@ -50,22 +50,22 @@ describe.skipIf(skip)(`__NAME__ in namespaces${skip ? ` (skipped: ${skip})` : ""
     };
     const inv = { binary, hostNetns: host.path, netns: container.path, containerId: "c1", ifName: "eth0", path: [findHostLocal()!] };
 
-    const added = await execPlugin({ ...inv, command: "ADD", config });
+    const added = await execPluginBinary({ ...inv, command: "ADD", config });
     expect(added.exitCode, added.stdout + added.stderr).toBe(0);
     expect(added.json).toMatchObject({ interfaces: [{}, { name: "eth0", sandbox: container.path }], ips: [{ address: "169.254.31.2/24", interface: 1 }] });
     const eth0 = await container.ns.link("eth0");
     expect(eth0?.addresses.map((a) => a.address)).toContain("169.254.31.2");
 
-    const checked = await execPlugin({ ...inv, command: "CHECK", config: { ...config, prevResult: added.json } });
+    const checked = await execPluginBinary({ ...inv, command: "CHECK", config: { ...config, prevResult: added.json } });
     expect(checked.exitCode, checked.stdout).toBe(0);
 
     for (let i = 0; i < 2; i++) {
-      const deleted = await execPlugin({ ...inv, command: "DEL", config });
+      const deleted = await execPluginBinary({ ...inv, command: "DEL", config });
       expect(deleted.exitCode, deleted.stdout).toBe(0);
     }
     expect(await container.ns.link("eth0")).toBeUndefined();
-    const again = await execPlugin({ ...inv, containerId: "c2", command: "ADD", config });
+    const again = await execPluginBinary({ ...inv, containerId: "c2", command: "ADD", config });
     expect(again.json).toMatchObject({ ips: [{ address: "169.254.31.2/24" }] });
-    await execPlugin({ ...inv, containerId: "c2", command: "DEL", config });
+    await execPluginBinary({ ...inv, containerId: "c2", command: "DEL", config });
   });
 });

@@ -4,7 +4,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildExecutable } from "@tscni/bundle";
-import { createTestNetns, execPlugin, requireNetns } from "@tscni/netns/testkit";
+import { createTestNetns, execPluginBinary, requireNetns } from "@tscni/netns/testkit";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 function findBridge(): string | undefined {
@@ -48,14 +48,14 @@ describe.skipIf(skip)(`__NAME__ behind bridge${skip ? ` (skipped: ${skip})` : ""
     };
     const inv = { binary: join(findBridge()!, "bridge"), hostNetns: host.path, netns: container.path, containerId: "c1", ifName: "eth0", path: [work] };
 
-    const added = await execPlugin({ ...inv, command: "ADD", config });
+    const added = await execPluginBinary({ ...inv, command: "ADD", config });
     expect(added.exitCode, added.stdout + added.stderr).toBe(0);
     expect(added.json).toMatchObject({ ips: [{ address: "169.254.41.2/24" }] });
     expect((await container.ns.link("eth0"))?.addresses.map((a) => a.address)).toContain("169.254.41.2");
 
-    for (let i = 0; i < 2; i++) expect((await execPlugin({ ...inv, command: "DEL", config })).exitCode).toBe(0);
-    const next = await execPlugin({ ...inv, containerId: "c2", command: "ADD", config });
+    for (let i = 0; i < 2; i++) expect((await execPluginBinary({ ...inv, command: "DEL", config })).exitCode).toBe(0);
+    const next = await execPluginBinary({ ...inv, containerId: "c2", command: "ADD", config });
     expect(next.json).toMatchObject({ ips: [{ address: "169.254.41.2/24" }] });
-    await execPlugin({ ...inv, containerId: "c2", command: "DEL", config });
+    await execPluginBinary({ ...inv, containerId: "c2", command: "DEL", config });
   });
 });
