@@ -62,6 +62,15 @@ export function parseDaemonArgs(argv: readonly string[], pluginDir = dirname(pro
   return out as DaemonArgs;
 }
 
+/** True when systemd passed us a listening socket (fd 3); the variables are then removed, so plugins' children never see them. */
+function inheritedSocket(): boolean {
+  const ours = process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1;
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  return ours;
+}
+
 /** Runs the daemon until SIGTERM or SIGINT; the exit status. */
 export async function daemonMain(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -85,7 +94,7 @@ export async function daemonMain(argv: string[]): Promise<number> {
     ...(args.handlerTimeoutMs && { handlerTimeoutMs: args.handlerTimeoutMs }),
     ...(args.drainTimeoutMs && { drainTimeoutMs: args.drainTimeoutMs }),
     ...(args.shimPath && { shimPath: args.shimPath }),
-    ...(process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1 && { listenFd: 3 }),
+    ...(inheritedSocket() && { listenFd: 3 }),
     ...(spool && { onAdd: (key: string) => spool.noteAdd(key) }),
   });
   let rescan: NodeJS.Timeout | undefined;

@@ -14,7 +14,7 @@ import { skipReason } from "../../../test/support/prereq.js";
 import { bundle, DIST_BIN, runExe, SHIM, startDaemon } from "./helpers.js";
 import type { RunningDaemon } from "./helpers.js";
 
-const skip = skipReason({ root: true, commands: ["setpriv"], executables: [SHIM, join(DIST_BIN, "host-local")] });
+const skip = skipReason({ root: true, commands: ["setpriv", "systemd-socket-activate"], executables: [SHIM, join(DIST_BIN, "host-local")] });
 
 describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}`, () => {
   let dir: string;
@@ -215,6 +215,38 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     expect(JSON.parse(r.out).ips).toEqual([{ address: "169.254.9.9/24" }]);
     expect(await stopped).toBe(0);
     expect(existsSync(socket)).toBe(false);
+  });
+
+  it("started by socket activation (systemd's LISTEN_FDS): serves the inherited socket, the first request waits in its backlog", async () => {
+    const activated = join(dir, "activated");
+    mkdirSync(activated, { mode: 0o700 });
+    const sock = join(activated, "d.sock");
+    const env2 = { ...process.env };
+    delete env2.NODE_EXTRA_CA_CERTS;
+    const proc = spawn(
+      "systemd-socket-activate",
+      ["-l", sock, process.execPath, daemonJs, "--shim", SHIM, "--socket", sock, "--plugin", `host-local=${join(DIST_BIN, "host-local")}`],
+      { stdio: ["ignore", "ignore", "pipe"], env: env2 },
+    );
+    let log = "";
+    proc.stderr.on("data", (c: Buffer) => (log += c.toString()));
+    try {
+      for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      // The daemon is only started by this connection: the request waits in the socket's backlog.
+      const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
+        const p = spawn(join(bin, "host-local"), [], { env: env("ADD", { CNI_CONTAINERID: "activated-1", TSCNI_SOCKET: sock, TSCNI_CONNECT_TIMEOUT_MS: "10000" }) });
+        let out = "";
+        p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        p.stdin.end(hostLocal(join(dir, "ipam-activated")));
+        p.on("close", (status) => resolve({ status, out }));
+      });
+      expect(r.status, r.out + log).toBe(0);
+      expect(JSON.parse(r.out).ips[0].address).toBe("169.254.40.2/24");
+      expect(log).toContain(`listening on ${sock}`);
+    } finally {
+      proc.kill("SIGTERM");
+      await new Promise((r) => proc.once("exit", r));
+    }
   });
 
   it("an oversized request is refused with an error object and the daemon keeps serving", async () => {
