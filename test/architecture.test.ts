@@ -159,6 +159,8 @@ describe("plugin skeleton", () => {
   test.each(examples)("%s: config.ts holds the options; a schema is built lazily and its type exported", (ex) => {
     const plugin = read(ex, "plugin.ts");
     const config = read(ex, "config.ts");
+    // Every example has the file and names its config type, schema or not (loopback reads the standard fields only).
+    expect(config).toMatch(/^export type \w+Config = /m);
     const option = /^\s+config: (.+),$/m.exec(plugin)?.[1];
     if (option === undefined) return;
     const builder = /^lazySchema\((\w+)\)$/.exec(option)?.[1];

@@ -1,5 +1,6 @@
 import type { CmdArgs } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
+import type { NetConf } from "@tscni/types";
 
 /**
  * loopback reads only the standard fields (cniVersion, name, type,
@@ -7,6 +8,9 @@ import { CniError, ErrorCode } from "@tscni/types";
  * A container has exactly one loopback interface, `lo`.
  */
 export const LOOPBACK = "lo";
+
+/** No schema to build: the config is the standard fields alone. */
+export type LoopbackConfig = NetConf;
 
 /**
  * The spec: a plugin that cannot use the interface name in CNI_IFNAME must

@@ -8,7 +8,6 @@ import {
   CURRENT_VERSION,
   CniError,
   ErrorCode,
-  formatIssues,
   parseCniArgs,
   toCniError,
   validateNetConf,
@@ -27,6 +26,7 @@ import { isValidIdentifier, netnsOverrideSet, readEnvironment, splitPath } from 
 import type { EnvValues } from "./env.js";
 import { createLogger, isLogLevel } from "./logger.js";
 import type { Logger, LogLevel } from "./logger.js";
+import { InvalidConfigError, delWithInvalidConfig, runsInvalidConfigDel } from "./invalid-config-del.js";
 import { OWN_NETNS_PATH, refuseOwnNetns } from "./own-netns.js";
 import type { AnyPlugin, CmdArgs, PluginHandlers } from "./plugin.js";
 import { preparePrevResult, resultToPrint } from "./results.js";
@@ -123,7 +123,14 @@ export async function dispatch(plugin: AnyPlugin, io: DispatchIO): Promise<numbe
     checkVerbAllowed(values.command, configVersion, info);
     reconcile(configVersion, info);
 
-    const config = await validateConfig(plugin, raw);
+    let config: NetConf;
+    try {
+      config = await validateConfig(plugin, raw);
+    } catch (e) {
+      // Opt-in (invalid-config-del.ts): DEL still releases what it can find.
+      if (!runsInvalidConfigDel(plugin, values.command, e)) throw e;
+      return await delWithInvalidConfig({ plugin, values, raw, stdin, error: e, log, ownNetnsPath: io.ownNetnsPath });
+    }
     const logLevel = logLevelFromConfig(config);
     log = createLogger({
       file: typeof config.logFile === "string" && config.logFile !== "" ? config.logFile : logSettings.file,
@@ -222,7 +229,7 @@ function checkNetworkName(name: unknown): void {
 }
 
 function invalidConfig(issues: ReadonlyArray<IssueLike>, raw: unknown): CniError {
-  return new CniError(ErrorCode.InvalidNetworkConfig, "invalid network configuration", formatIssues(issues, raw));
+  return new InvalidConfigError(issues, raw);
 }
 
 /** The standard fields, then the plugin's own schema over the same object; its output wins on shared keys. */
