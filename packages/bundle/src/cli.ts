@@ -86,7 +86,8 @@ async function buildCommand(args: string[]): Promise<void> {
       });
   const links = built.links.length ? ` (links: ${built.links.map((l) => l.slice(l.lastIndexOf("/") + 1)).join(", ")})` : "";
   const cache = built.codeCache ? `, ${built.codeCache.path} ${(built.codeCache.bytes / 1024).toFixed(1)} KB` : "";
-  process.stdout.write(`wrote ${built.path} ${(built.bytes / 1024).toFixed(1)} KB${links}${cache}\n`);
+  const marker = built.scopeMarker ? `, ${built.scopeMarker} ({"type": "commonjs"}: the project is "type": "module")` : "";
+  process.stdout.write(`wrote ${built.path} ${(built.bytes / 1024).toFixed(1)} KB${links}${cache}${marker}\n`);
 }
 
 async function installCommand(args: string[]): Promise<void> {
