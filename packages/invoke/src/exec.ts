@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { CniError, ErrorCode, errorObjectSchema } from "@tscni/types";
+import { trackWork } from "@tscni/types/work";
 import { definedEnv, type Env } from "./env.js";
 import { inProcessRun } from "./invocation-host.js";
 
@@ -50,7 +51,12 @@ export function quote(text: string, limit = QUOTE_LIMIT): string {
  * - a timeout or abort: the plugin is killed and the error says why;
  * - a binary that stays busy (ETXTBSY) through every retry: code 11, never an empty success.
  */
-export async function execPlugin(opts: ExecPluginOptions): Promise<ExecOutput> {
+export function execPlugin(opts: ExecPluginOptions): Promise<ExecOutput> {
+  // Registered with the running invocation: a handler that forgets to await it cannot answer before it ends.
+  return trackWork(execUntracked(opts));
+}
+
+async function execUntracked(opts: ExecPluginOptions): Promise<ExecOutput> {
   // A host holding the plugin's code answers in process; its answer is judged exactly as an exec's.
   const inProcess = inProcessRun({ pluginPath: opts.pluginPath, env: opts.env, stdin: opts.stdin });
   if (inProcess) {

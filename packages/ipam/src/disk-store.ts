@@ -18,6 +18,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CniError, ErrorCode } from "@tscni/types";
+import { trackWork } from "@tscni/types/work";
 import { type Owner, type Reservation, type ReservationStore, sameOwner } from "./allocator.js";
 import { CLAIMS_DIR, Claims, LINE_BREAK } from "./claims.js";
 import {
@@ -89,7 +90,12 @@ export class DiskStore {
   }
 
   /** Runs `fn` holding the network's lock (the one Go's host-local takes too), with a view valid until it returns. */
-  async withLock<T>(fn: (store: LockedDiskStore) => T | Promise<T>): Promise<T> {
+  withLock<T>(fn: (store: LockedDiskStore) => T | Promise<T>): Promise<T> {
+    // Registered with the running invocation: a handler that forgets to await it cannot answer before it ends.
+    return trackWork(this.#withLock(fn));
+  }
+
+  async #withLock<T>(fn: (store: LockedDiskStore) => T | Promise<T>): Promise<T> {
     this.ensureDirectories();
     const lock = await lockFile(join(this.dir, "lock"), this.#lockOptions);
     const lease = { held: true };

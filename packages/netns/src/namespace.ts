@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFile, stat, statfs, writeFile } from "node:fs/promises";
+import { trackWork } from "@tscni/types/work";
 import * as cmd from "./commands.js";
 import type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, Words } from "./commands.js";
 import { isNetnsError, kindFromStderr, NetnsError } from "./errors.js";
@@ -134,7 +135,12 @@ export class NetNs {
     return this.path === undefined ? [tool, ...args] : [findTool("nsenter"), `--net=${this.path}`, "--", tool, ...args];
   }
 
-  async #exec(program: string, args: readonly string[], stdin?: string): Promise<string> {
+  /** Registered with the running invocation: a handler that forgets to await it cannot answer before it ends. */
+  #exec(program: string, args: readonly string[], stdin?: string): Promise<string> {
+    return trackWork(this.#execUntracked(program, args, stdin));
+  }
+
+  async #execUntracked(program: string, args: readonly string[], stdin?: string): Promise<string> {
     const r = await this.#run(this.#argv(program, args), {
       ...(stdin !== undefined && { stdin }),
       ...(this.#timeoutMs !== undefined && { timeoutMs: this.#timeoutMs }),

@@ -3,7 +3,8 @@
  * output type flows into every handler's `args.config`, the CNI_ARGS schema's
  * into `args.args`.
  */
-import type { AnyResult, Attachment, InferOutput, NetConf, Result, StandardSchemaV1 } from "@tscni/types";
+import type { AnyResult, Attachment, InferOutput, IssueLike, NetConf, Result, StandardSchemaV1 } from "@tscni/types";
+import type { CniError } from "@tscni/types";
 import type { DeclaredVersions } from "@tscni/version";
 import type { Logger } from "./logger.js";
 
@@ -52,6 +53,21 @@ export interface PluginHandlers<Config = NetConf, Args = Record<string, string>>
   check?: ((args: CmdArgs<Config, Args>) => Awaitable<void>) | undefined;
   gc?: ((args: CmdArgs<Config, Args>) => Awaitable<void>) | undefined;
   status?: ((args: CmdArgs<Config, Args>) => Awaitable<void>) | undefined;
+  /**
+   * Opt-in (Go has no such thing): DEL for a config that fails validation (the standard fields or the `config`
+   * schema) runs this instead of answering code 7, with the raw config and the issues, so the plugin can release
+   * what it can find (an IPAM reservation by container ID and interface) from a conflist that went bad. Absent:
+   * such a DEL is code 7, as in Go.
+   */
+  delWithInvalidConfig?: ((args: InvalidConfigDelArgs<Args>) => Awaitable<void>) | undefined;
+}
+
+/** What `delWithInvalidConfig` receives: CmdArgs with the config as decoded, unvalidated, and why it failed. */
+export interface InvalidConfigDelArgs<Args = Record<string, string>> extends Omit<CmdArgs<Record<string, unknown>, Args>, "prevResult"> {
+  /** The issues validation found, as the schema reported them (`path`, `message`). */
+  configIssues: readonly IssueLike[];
+  /** The code-7 error a DEL without this handler would have answered: for logging, or to throw after best effort. */
+  configError: CniError;
 }
 
 /** A VERSION answer's source: `pluginSupports(...)` from @tscni/version, or a plain list; the spec's version strings only. */
@@ -74,6 +90,12 @@ export interface PluginOptions<ConfigSchema extends StandardSchemaV1 | undefined
   args?: ArgsSchema;
   /** Reject CNI_ARGS keys the args schema does not name (unless IgnoreUnknown=1). Default false. */
   strictArgs?: boolean | undefined;
+  /**
+   * How long skel waits, after a handler returns, for work it started and did not await (an `ip` run, a
+   * delegate exec, an IPAM store operation) before answering; work that fails in that time, or is still running
+   * at its end, makes the answer error 999 ("a promise was not awaited"). Default 2000.
+   */
+  pendingWorkTimeoutMs?: number | undefined;
 }
 
 export type ConfigOf<S> = S extends StandardSchemaV1 ? NetConf & InferOutput<S> : NetConf;

@@ -6,7 +6,7 @@
  *   expect(run.exitCode).toBe(0);
  *   expect(run.json).toMatchObject({ cniVersion: "1.1.0" });
  */
-import { dispatch } from "./dispatch.js";
+import { dispatch } from "./guard.js";
 import type { DispatchIO } from "./dispatch.js";
 import type { AnyPlugin } from "./plugin.js";
 import type { StdinSource } from "./stdin.js";
