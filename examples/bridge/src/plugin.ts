@@ -4,6 +4,7 @@ import { add } from "./add.js";
 import { check } from "./check.js";
 import { bridgeConfigSchema } from "./config.js";
 import { del } from "./del.js";
+import { delWithInvalidConfig } from "./del-invalid-config.js";
 import { gc } from "./gc.js";
 import { status } from "./status.js";
 
@@ -11,6 +12,7 @@ import { status } from "./status.js";
 export const bridgePlugin = definePlugin({
   add,
   del,
+  delWithInvalidConfig,
   check,
   gc,
   status,

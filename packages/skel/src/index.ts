@@ -7,6 +7,7 @@ export type {
   AnyPlugin,
   ArgsOf,
   CmdArgs,
+  InvalidConfigDelArgs,
   ConfigOf,
   Plugin,
   PluginHandlers,
