@@ -27,16 +27,16 @@ const ENTRIES = {
   "CniError only": `import { CniError } from "@tscni/types"; new CniError(7, "x").toObject();`,
   "VERSION (version pkg)": `import { versionAnswer, versionsStartingFrom } from "@tscni/version";
     JSON.stringify(versionAnswer(versionsStartingFrom("0.1.0"), '{"cniVersion":"1.0.0"}'));`,
-  "config + args + reconcile": `import { netConfSchema, parseCniArgs } from "@tscni/types";
+  "config + args + reconcile": `import { parseCniArgs } from "@tscni/types"; import { netConfSchema } from "@tscni/types/schemas";
     import { decodeConfigVersion, reconcile, versionsStartingFrom } from "@tscni/version";
     const stdin = '{"cniVersion":"1.0.0","name":"n","type":"t","ipam":{"type":"host-local"}}';
     reconcile(decodeConfigVersion(stdin), versionsStartingFrom("0.1.0"));
     netConfSchema().parse(JSON.parse(stdin)); parseCniArgs("IgnoreUnknown=1;K8S_POD_NAME=a");`,
-  "parse + print a result": `import { parseResult, resultForVersion, toCurrent } from "@tscni/types";
+  "parse + print a result": `import { parseResult, toCurrent } from "@tscni/types"; import { resultForVersion } from "@tscni/types/internal";
     JSON.stringify(resultForVersion(toCurrent(parseResult(${JSON.stringify(RICH)})), "0.4.0"));`,
 };
 
-const MICRO = `import { convertResult, parseResult, resultForVersion } from "@tscni/types";
+const MICRO = `import { convertResult, parseResult } from "@tscni/types"; import { resultForVersion } from "@tscni/types/internal";
   const rich = ${RICH};
   const cases = {
     "parseResult (1.1.0)": () => parseResult(rich),

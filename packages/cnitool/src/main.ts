@@ -8,7 +8,8 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as z from "zod/mini";
 import { CniRuntime, loadNetworkConfList, type RuntimeConf } from "@tscni/libcni";
-import { CniError, ErrorCode, formatIssues } from "@tscni/types";
+import { CniError, ErrorCode } from "@tscni/types";
+import { formatIssues } from "@tscni/types/internal";
 
 export const USAGE = `Usage: cnitool [options] add|check|del|gc|status <network-name> <netns-path>
 

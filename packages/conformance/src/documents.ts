@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { formatIssues } from "@tscni/types";
+import { formatIssues } from "@tscni/types/internal";
 import * as z from "zod/mini";
 import { type KnownVersion, isWellFormedVersion, resultFamily, type ResultFamily } from "./versions.js";
 

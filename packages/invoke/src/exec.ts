@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { CniError, ErrorCode, errorObjectSchema } from "@tscni/types";
+import { CniError, ErrorCode } from "@tscni/types";
+import { errorObjectSchema } from "@tscni/types/schemas";
 import { trackWork } from "@tscni/types/work";
 import { definedEnv, type Env } from "./env.js";
 import { inProcessRun } from "./invocation-host.js";

@@ -6,7 +6,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import * as z from "zod/mini";
-import { CniError, CURRENT_VERSION, ErrorCode, formatIssues } from "@tscni/types";
+import { CniError, CURRENT_VERSION, ErrorCode } from "@tscni/types";
+import { formatIssues } from "@tscni/types/internal";
 import { compareVersions, parseVersion } from "@tscni/version";
 import { isObject, sortedJson } from "./json.js";
 

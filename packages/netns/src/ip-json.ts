@@ -4,7 +4,7 @@
  * CIDRs, tables and scopes numbers, so callers compare values, not spellings.
  */
 import * as z from "zod/mini";
-import { formatIssues } from "@tscni/types";
+import { formatIssues } from "@tscni/types/internal";
 import { NetnsError } from "./errors.js";
 
 export type Family = 4 | 6;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { CniError, interfaceNameProblem } from "@tscni/types";
+import { CniError } from "@tscni/types";
+import { interfaceNameProblem } from "@tscni/types/names";
 import { assertIfName, assertToolsInstalled, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, routeAdd, routeSpecOf, spawnRunner, sysctlPath } from "@tscni/netns";
 import type { Runner } from "@tscni/netns";
 import { cniError } from "../../../test/support/cni-error.js";

@@ -4,15 +4,10 @@
  * stdout. The shape of Go's dispatcher, with env, stdin, stdout and stderr
  * injected, so tests drive it directly and `pluginMain` only binds a process.
  */
-import {
-  CURRENT_VERSION,
-  CniError,
-  ErrorCode,
-  parseCniArgs,
-  toCniError,
-  validateNetConf,
-} from "@tscni/types";
-import type { Attachment, IssueLike, NetConf, Result, Verb } from "@tscni/types";
+import { CURRENT_VERSION, CniError, ErrorCode, parseCniArgs, toCniError } from "@tscni/types";
+import { validateNetConf } from "@tscni/types/internal";
+import type { Attachment, NetConf, Result, Verb } from "@tscni/types";
+import type { IssueLike } from "@tscni/types/internal";
 import {
   checkVerbAllowed,
   configVersionOf,

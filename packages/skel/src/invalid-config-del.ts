@@ -5,8 +5,9 @@
  * plugin that can still find its state from the container ID, the interface
  * and a few raw fields (an IPAM reservation, a link) releases it instead.
  */
-import { CniError, ErrorCode, formatIssues, parseCniArgs } from "@tscni/types";
-import type { IssueLike } from "@tscni/types";
+import { CniError, ErrorCode, parseCniArgs } from "@tscni/types";
+import { formatIssues } from "@tscni/types/internal";
+import type { IssueLike } from "@tscni/types/internal";
 import { netnsOverrideSet, splitPath } from "./env.js";
 import type { EnvValues } from "./env.js";
 import type { Logger } from "./logger.js";

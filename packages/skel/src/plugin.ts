@@ -3,7 +3,8 @@
  * output type flows into every handler's `args.config`, the CNI_ARGS schema's
  * into `args.args`.
  */
-import type { AnyResult, Attachment, InferOutput, IssueLike, NetConf, Result, StandardSchemaV1 } from "@tscni/types";
+import type { AnyResult, Attachment, InferOutput, NetConf, Result, StandardSchemaV1 } from "@tscni/types";
+import type { IssueLike } from "@tscni/types/internal";
 import type { CniError } from "@tscni/types";
 import type { DeclaredVersions } from "@tscni/version";
 import type { Logger } from "./logger.js";

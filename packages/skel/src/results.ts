@@ -3,9 +3,10 @@
  * the 1.1.0 model handlers work with) and an ADD result going out (converted
  * to the config's version).
  */
-import { CniError, ErrorCode, convertResult, isCniError, parseResult, resultForVersion, toCurrent } from "@tscni/types";
+import { CniError, ErrorCode, convertResult, isCniError, parseResult, toCurrent } from "@tscni/types";
+import { resultForVersion } from "@tscni/types/internal";
 import type { AnyResult, Result } from "@tscni/types";
-import { resultShapeOf } from "@tscni/types";
+import { resultShapeOf } from "@tscni/types/schemas";
 
 /** prevResult without a cniVersion is taken to be in the config's version (docs/spec-notes.md §4.4, §8). */
 export function preparePrevResult(raw: unknown, configVersion: string): Result | undefined {

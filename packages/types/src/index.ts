@@ -1,11 +1,13 @@
-export {
-  SPEC_VERSIONS,
-  CURRENT_VERSION,
-  VERBS,
-  VERB_MIN_VERSION,
-  isSpecVersion,
-  isVerb,
-} from "./model.js";
+/**
+ * `@tscni/types`: what a plugin author works with. The CNI data model, the
+ * error type with the spec's codes, results in any version, CNI_ARGS, and the
+ * Standard Schema types. Further in subpaths: `/schemas` (the zod/mini
+ * schemas of every document, to compose into a config schema or to check a
+ * runtime's input), `/names` (container ID, network and interface name
+ * rules), `/ip-text` (address family and IPv6 text), `/work` (handler work
+ * tracking), `/internal` (what only the SDK's own packages use).
+ */
+export { SPEC_VERSIONS, CURRENT_VERSION, VERBS, isSpecVersion, isVerb } from "./model.js";
 export type {
   SpecVersion,
   Verb,
@@ -27,33 +29,7 @@ export type {
 } from "./model.js";
 export { ErrorCode, CniError, isCniError, toCniError } from "./errors.js";
 export type { ErrorCodeName, ErrorObject } from "./errors.js";
-export {
-  netConfSchema,
-  netConfListSchema,
-  resultSchemaFor,
-  resultShapeOf,
-  errorObjectSchema,
-  versionInfoSchema,
-  attachmentSchema,
-  dnsSchema,
-  routeSchema,
-} from "./schemas.js";
-export type { ResultShape } from "./schemas.js";
-export { validateNetConf, resultModelIssues } from "./checks.js";
-export type { NetConfValidation } from "./checks.js";
-export { formatIssues, formatPath, describeValue } from "./issues.js";
-export type { IssueLike } from "./issues.js";
-export { parseResult, convertResult, toCurrent, resultForVersion, ipFamily } from "./result.js";
-export {
-  isValidCniName,
-  interfaceNameProblem,
-  validateContainerId,
-  validateInterfaceName,
-  validateNetworkName,
-  MAX_INTERFACE_NAME_BYTES,
-} from "./names.js";
-export type { InterfaceNameProblem } from "./names.js";
-export { familyOf, formatIPv6, formatIPv6Groups } from "./ip-text.js";
+export { parseResult, convertResult, toCurrent } from "./result.js";
 export { parseCniArgs } from "./args.js";
 export type { ParseCniArgsOptions } from "./args.js";
 export type { StandardSchemaV1, StandardResult, StandardIssue, InferOutput } from "./standard-schema.js";

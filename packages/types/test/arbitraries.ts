@@ -5,7 +5,7 @@
  * Go prints them, so the same values can be compared with Go's output.
  */
 import fc from "fast-check";
-import { formatIPv6Groups } from "@tscni/types";
+import { formatIPv6Groups } from "@tscni/types/ip-text";
 import type { Result, Result020 } from "@tscni/types";
 
 export const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join("."));

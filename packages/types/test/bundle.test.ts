@@ -50,7 +50,7 @@ describe("bundles", () => {
   });
 
   it("printing a result carries zod/mini without any locale", async () => {
-    const b = await bundle(`import { resultForVersion } from "@tscni/types"; console.log(resultForVersion({ cniVersion: "1.1.0" }, "0.4.0"));`);
+    const b = await bundle(`import { resultForVersion } from "@tscni/types/internal"; console.log(resultForVersion({ cniVersion: "1.1.0" }, "0.4.0"));`);
     expect(b.inputs.some((i) => i.includes("zod/v4/mini"))).toBe(true);
     expect(b.inputs.filter((i) => i.includes("locales"))).toEqual([]);
     expect(b.bytes).toBeLessThan(60_000);

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { formatIssues, netConfSchema, resultModelIssues, resultSchemaFor, validateNetConf } from "@tscni/types";
+import { formatIssues, resultModelIssues, validateNetConf } from "@tscni/types/internal";
+import { netConfSchema, resultSchemaFor } from "@tscni/types/schemas";
 import { cidr, ip, ipv4, ipv6 } from "./arbitraries.js";
 
 const RUNS = 1500;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as zc from "zod";
 import * as zm from "zod/mini";
-import { describeValue, formatIssues, formatPath } from "@tscni/types";
+import { describeValue, formatIssues, formatPath } from "@tscni/types/internal";
 
 function format(schema: zm.ZodMiniType | zc.ZodType, value: unknown): string {
   const r = schema.safeParse(value, { reportInput: true });

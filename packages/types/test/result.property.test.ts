@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { CniError, convertResult, ipFamily, parseResult, resultForVersion, toCurrent } from "@tscni/types";
+import { CniError, convertResult, parseResult, toCurrent } from "@tscni/types";
+import { ipFamily, resultForVersion } from "@tscni/types/internal";
 import type { AnyResult, Result, Result020, Result040 } from "@tscni/types";
 import { LEGACY, V04, V1, VERSIONS } from "./fixtures.js";
 import { result020, result110 } from "./arbitraries.js";

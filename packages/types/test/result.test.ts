@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  convertResult,
-  parseResult,
-  resultForVersion,
-  resultSchemaFor,
-  resultShapeOf,
-  toCurrent,
-} from "@tscni/types";
+import { convertResult, parseResult, toCurrent } from "@tscni/types";
+import { resultForVersion } from "@tscni/types/internal";
+import { resultSchemaFor, resultShapeOf } from "@tscni/types/schemas";
 import type { AnyResult, Result } from "@tscni/types";
 import { LEGACY, V04, V1, VERSIONS, richAs, richResult } from "./fixtures.js";
 import { cniError } from "../../../test/support/cni-error.js";

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  attachmentSchema,
-  errorObjectSchema,
-  formatIssues,
-  netConfListSchema,
-  netConfSchema,
-  versionInfoSchema,
-} from "@tscni/types";
+import { attachmentSchema, errorObjectSchema, netConfListSchema, netConfSchema, versionInfoSchema } from "@tscni/types/schemas";
+import { formatIssues } from "@tscni/types/internal";
 import { VERSIONS } from "./fixtures.js";
 
 function issuesOf(schema: { safeParse: (v: unknown, o: { reportInput: boolean }) => any }, value: unknown): string {

@@ -2,7 +2,9 @@
  * Reading versions out of JSON: the config's version (plugin side), the
  * VERSION answer a plugin prints, and the same answer read back by a runtime.
  */
-import { CniError, ErrorCode, formatIssues, versionInfoSchema } from "@tscni/types";
+import { CniError, ErrorCode } from "@tscni/types";
+import { formatIssues } from "@tscni/types/internal";
+import { versionInfoSchema } from "@tscni/types/schemas";
 import type { VersionInfo } from "@tscni/types";
 import type { PluginInfo } from "./version.js";
 import { newestSupported } from "./version.js";

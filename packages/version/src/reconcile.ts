@@ -2,7 +2,8 @@
  * Whether a plugin can serve a config: the exact-match rule of the spec and
  * the minimum config version of the verbs added after 0.1.0.
  */
-import { CniError, ErrorCode, VERB_MIN_VERSION, isVerb } from "@tscni/types";
+import { CniError, ErrorCode, isVerb } from "@tscni/types";
+import { VERB_MIN_VERSION } from "@tscni/types/internal";
 import type { PluginInfo } from "./version.js";
 import { compareVersions, parseVersion } from "./version.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SPEC_VERSIONS } from "@tscni/types";
-import { VERB_MIN_VERSION } from "@tscni/types";
+import { VERB_MIN_VERSION } from "@tscni/types/internal";
 import { checkVerbAllowed, compareVersions, pluginSupports, reconcile, versionsStartingFrom } from "@tscni/version";
 import { cniError } from "../../../test/support/cni-error.js";
 
