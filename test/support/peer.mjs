@@ -1,5 +1,5 @@
 // A test peer run inside a namespace: `serve NAME` answers every TCP connection and UDP datagram on ports 80 and 53
-// with "NAME <peer address>"; `ask tcp|udp HOST PORT` prints the answer (exit 1 without one within 2 s).
+// with "NAME <peer address>"; `ask tcp|udp HOST PORT` prints the answer (exit 1 without one within 5 s).
 import { createSocket } from "node:dgram";
 import { connect, createServer } from "node:net";
 
@@ -12,7 +12,7 @@ if (mode === "serve") {
   udp.bind(53, "::", () => console.log("ready"));
 } else {
   const [proto, host, port] = rest;
-  const timer = setTimeout(() => process.exit(1), 2000);
+  const timer = setTimeout(() => process.exit(1), 5000);
   const done = (text) => {
     clearTimeout(timer);
     process.stdout.write(String(text));
