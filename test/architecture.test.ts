@@ -27,6 +27,9 @@ const allowed: Record<string, string[]> = {
   daemon: ["types", "version", "skel", "invoke"],
   // The starter-project generator has no dependencies at all: templates name @tscni/* in their own package.json.
   "create-tscni": [],
+  // The node installer: bundle's atomic writes, libcni's config parsing, version's VERSION decoding; daemon (loaded
+  // only by `tscni daemon` and --daemon-socket) and invoke for daemon mode.
+  tscni: ["types", "version", "invoke", "libcni", "bundle", "daemon"],
 };
 
 // A plugin bundle pays at every exec for what it imports: no plugin may pull in the runtime side.

@@ -24,6 +24,13 @@ export interface BinariesRequest extends BinarySources {
   form: Form;
 }
 
+export interface InstalledBinaries {
+  /** One line per change made. */
+  actions: string[];
+  /** supportedVersions of each plugin whose binary was smoke-tested by this run. */
+  versions: ReadonlyMap<string, readonly string[]>;
+}
+
 /** A file or link made under a temporary name and checked, waiting for its rename. */
 interface Staged {
   tmp: string;
@@ -85,15 +92,18 @@ async function linksTo(path: string, target: string): Promise<boolean> {
   return !!info?.isSymbolicLink() && (await readlink(path)) === target;
 }
 
-async function smoke(path: string, plugin: string, argv0?: string): Promise<void> {
+/** What each plugin's new binary answered to VERSION, for the config check to reuse. */
+type Answers = Map<string, readonly string[]>;
+
+async function smoke(path: string, plugin: string, answers: Answers, argv0?: string): Promise<void> {
   try {
-    await execVersion(path, argv0);
+    answers.set(plugin, (await execVersion(path, argv0)).supportedVersions);
   } catch (e) {
     throw new InstallError(`plugin ${plugin} refused: its new binary failed the smoke test, nothing was changed: ${messageOf(e)}`);
   }
 }
 
-async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[]): Promise<void> {
+async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[], answers: Answers): Promise<void> {
   for (const plugin of r.plugins) {
     const src = join(r.bundleDir, plugin);
     await requireFile(src, `plugin ${plugin}`);
@@ -104,26 +114,27 @@ async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() 
     // The cache goes in before its executable: an exec of the new bundle finds its cache.
     // (An exec of the old bundle meanwhile finds a cache for other code, which its loader refuses by hash.)
     if (hasCache && !(await sameBytes(srcCache, destCache))) staged.push(await stageCopy(srcCache, destCache, 0o644, `wrote ${plugin}${CODE_CACHE_SUFFIX}`));
-    if (!(await isExecutableCopy(src, dest))) staged.push(await stageCopy(src, dest, 0o755, `wrote ${plugin}`, (tmp) => smoke(tmp, plugin)));
+    if (!(await isExecutableCopy(src, dest))) staged.push(await stageCopy(src, dest, 0o755, `wrote ${plugin}`, (tmp) => smoke(tmp, plugin, answers)));
     if (!hasCache) after.push(() => removeIfPresent(destCache, `removed stale ${plugin}${CODE_CACHE_SUFFIX}`));
   }
   // Back from the SEA form: the multi-call binary goes once no link in the directory uses it.
   after.push(() => removeUnusedMulticall(r.binDir));
 }
 
-async function stageSeaForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[]): Promise<void> {
+async function stageSeaForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[], answers: Answers): Promise<void> {
   await requireFile(r.seaFile, "the multi-call binary");
   const dest = join(r.binDir, MULTICALL_NAME);
   if (!(await isExecutableCopy(r.seaFile, dest))) {
     // Each applet answers VERSION from the temporary name: the SEA dispatches on argv[0], not its file name.
     staged.push(
       await stageCopy(r.seaFile, dest, 0o755, `wrote ${MULTICALL_NAME}`, async (tmp) => {
-        for (const plugin of r.plugins) await smoke(tmp, plugin, plugin);
+        for (const plugin of r.plugins) await smoke(tmp, plugin, answers, plugin);
       }),
     );
   } else {
     // Unchanged binary, but perhaps a plugin it does not provide was asked for: refuse before linking it.
-    for (const plugin of r.plugins) await smoke(dest, plugin, plugin);
+    // (A plugin already linked to it passed this when it was linked: a --watch check execs nothing.)
+    for (const plugin of r.plugins) if (!(await linksTo(join(r.binDir, plugin), MULTICALL_NAME))) await smoke(dest, plugin, answers, plugin);
   }
   for (const plugin of r.plugins) {
     const link = join(r.binDir, plugin);
@@ -155,14 +166,14 @@ export async function removeUnusedMulticall(binDir: string): Promise<string | un
  * binary leaves the directory exactly as it was. A rename replaces the directory
  * entry in one step: a concurrent exec runs the complete old file or the
  * complete new one. Files whose bytes are already in place are not touched.
- * Returns one line per change.
  */
-export async function installBinaries(r: BinariesRequest): Promise<string[]> {
+export async function installBinaries(r: BinariesRequest): Promise<InstalledBinaries> {
   const staged: Staged[] = [];
   const after: (() => Promise<string | undefined>)[] = [];
+  const answers: Answers = new Map();
   try {
-    if (r.form === "sea") await stageSeaForm(r, staged, after);
-    else await stageBundleForm(r, staged, after);
+    if (r.form === "sea") await stageSeaForm(r, staged, after, answers);
+    else await stageBundleForm(r, staged, after, answers);
   } catch (e) {
     await Promise.all(staged.map((s) => rm(s.tmp, { force: true })));
     throw e;
@@ -182,7 +193,7 @@ export async function installBinaries(r: BinariesRequest): Promise<string[]> {
     const done = await step();
     if (done) actions.push(done);
   }
-  return actions;
+  return { actions, versions: answers };
 }
 
 /** Leftovers of an install that was killed between staging and rename: `.<name>.tmp-<pid>-<hex>`. */

@@ -82,24 +82,33 @@ export function parseConfig(src: ConfigSource, confName: string): CheckedConfig 
 /**
  * The checks that need the installed binaries: every type is an executable in
  * the bin dir (ours or another project's), and each supports the config's
- * cniVersion (asked with VERSION, as a runtime's validator does).
+ * cniVersion, asked with VERSION as a runtime's validator does. `known` holds
+ * the answers this install's smoke tests already got; `askOthers` false skips
+ * the VERSION execs of the rest (nothing changed since they were checked, as on
+ * a --watch tick).
  */
-export async function checkConfigAgainstBinDir(config: CheckedConfig, binDir: string): Promise<void> {
+export async function checkConfigAgainstBinDir(
+  config: CheckedConfig,
+  binDir: string,
+  known: ReadonlyMap<string, readonly string[]> = new Map(),
+  askOthers = true,
+): Promise<void> {
   const version = parseVersion(config.list.cniVersion);
-  // One at a time would cost a Node start per plugin in a row, on every --watch repair.
-  await Promise.all(config.types.map((type) => checkPlugin(binDir, type, version, config.list.cniVersion)));
+  // Concurrently: one at a time would cost a Node start per plugin in a row.
+  await Promise.all(config.types.map((type) => checkPlugin(binDir, type, version, config.list.cniVersion, known.get(type), askOthers)));
 }
 
-async function checkPlugin(binDir: string, type: string, version: string, given: string): Promise<void> {
+async function checkPlugin(binDir: string, type: string, version: string, given: string, known: readonly string[] | undefined, ask: boolean): Promise<void> {
   const path = join(binDir, type);
   try {
     await access(path, constants.X_OK);
   } catch {
     throw new InstallError(`config names plugin "${type}", but ${path} is not an executable; config not written`);
   }
-  let supported: readonly string[];
+  let supported = known;
+  if (!supported && !ask) return;
   try {
-    supported = (await execVersion(path)).supportedVersions;
+    supported ??= (await execVersion(path)).supportedVersions;
   } catch (e) {
     throw new InstallError(`config names plugin "${type}", whose VERSION fails: ${messageOf(e)}; config not written`);
   }
@@ -122,11 +131,14 @@ function safeParse(v: string): string | undefined {
  * are not rewritten, so its mtime (what runtimes watch) stays still.
  */
 export async function writeConfig(confDir: string, confName: string, text: string): Promise<string | undefined> {
+  if (await configInPlace(confDir, confName, text)) return undefined;
   const dest = join(confDir, confName);
-  const current = await readFile(dest, "utf8").catch(() => undefined);
-  if (current === text) return undefined;
   await writeFileAtomic(dest, text, 0o644);
   return `wrote ${confName}`;
+}
+
+export async function configInPlace(confDir: string, confName: string, text: string): Promise<boolean> {
+  return (await readFile(join(confDir, confName), "utf8").catch(() => undefined)) === text;
 }
 
 export async function removeConfigs(confDir: string, names: readonly string[]): Promise<string[]> {

@@ -1,4 +1,4 @@
-export { type BinariesRequest, type BinarySources, type Form, FORMS, installBinaries, MULTICALL_NAME } from "./binaries.js";
+export { type BinariesRequest, type BinarySources, type Form, FORMS, installBinaries, type InstalledBinaries, MULTICALL_NAME } from "./binaries.js";
 export { type CheckedConfig, type ConfigSource, DEFAULT_CONF_NAME, parseConfig } from "./config.js";
 export { InstallError, UsageError } from "./errors.js";
 export { installNode, type NodeInstallOptions } from "./install.js";

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type BinarySources, type Form, installBinaries, MULTICALL_NAME, sweepTemporaries } from "./binaries.js";
 import { loadDaemon } from "./daemon.js";
-import { checkConfigAgainstBinDir, type ConfigSource, parseConfig, removeConfigs, writeConfig } from "./config.js";
+import { checkConfigAgainstBinDir, type ConfigSource, configInPlace, parseConfig, removeConfigs, writeConfig } from "./config.js";
 import { InstallError, messageOf, UsageError } from "./errors.js";
 import { updateRecord } from "./record.js";
 
@@ -50,15 +50,24 @@ export async function installNode(o: NodeInstallOptions): Promise<string[]> {
   await ensureDirectory(o.binDir, "--bin-dir");
   if (config) await ensureDirectory(o.confDir, "--conf-dir");
   const actions = await sweepTemporaries(o.binDir, [...plugins, MULTICALL_NAME]);
+  let known: ReadonlyMap<string, readonly string[]> = new Map();
+  let binariesChanged = true;
   if (o.daemonSocket) {
     const { installShims } = await loadDaemon();
     await installShims({ binDir: o.binDir, socketPath: o.daemonSocket, plugins, shimPath: join(o.bundleDir, SHIM_NAME) });
   } else {
-    actions.push(...(await installBinaries({ ...o, plugins })));
+    const installed = await installBinaries({ ...o, plugins });
+    actions.push(...installed.actions);
+    known = installed.versions;
+    binariesChanged = installed.actions.length > 0;
   }
   await updateRecord(o.binDir, plugins, o.form);
   if (config) {
-    await checkConfigAgainstBinDir(config, o.binDir);
+    // Unchanged binaries under an unchanged config were checked when it was written: only their presence is.
+    // Daemon mode: a shim answers VERSION only once the daemon runs, which may be after this install (an init
+    // container); until then STATUS tells the runtime the network is not ready.
+    const settled = !binariesChanged && (await configInPlace(o.confDir, o.confName, config.text));
+    await checkConfigAgainstBinDir(config, o.binDir, known, !settled && !o.daemonSocket);
     const wrote = await writeConfig(o.confDir, o.confName, config.text);
     if (wrote) actions.push(wrote);
     actions.push(...(await removeConfigs(o.confDir, o.oldConfNames.filter((n) => n !== o.confName))));
