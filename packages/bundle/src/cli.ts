@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { guardClosedOutput } from "./cli-output.js";
 import { BundleError } from "./errors.js";
 import { buildExecutable, DEFAULT_INTERPRETER } from "./executable.js";
 import { install } from "./install.js";
@@ -124,13 +125,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+const exitWith = guardClosedOutput("cni-bundle");
+main(process.argv.slice(2)).then(exitWith, (e: unknown) => {
   // main() answers every failure itself; this only keeps a bug in that answer from going unseen.
-  (e: unknown) => {
-    process.stderr.write(`cni-bundle: unexpected failure: ${(e as Error)?.message ?? String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+  process.stderr.write(`cni-bundle: unexpected failure: ${(e as Error)?.message ?? String(e)}\n`);
+  exitWith(1);
+});

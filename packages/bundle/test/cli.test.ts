@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runIntoGonePipe, runWithClosed } from "../../../test/support/closed-output.js";
 import { examplePlugins, execLikeRuntime, fixture, repoRoot } from "./exec.js";
 
 const cniBundle = join(repoRoot, "dist", "bin", "cni-bundle");
@@ -70,4 +71,18 @@ describe("cni-bundle", () => {
       expect(r.stderr).toMatch(/Usage:/);
     },
   );
+
+  it("a closed stdout: one line on stderr, no stack trace, exit 1; the build itself is done", async () => {
+    const line = "cni-bundle: cannot write to stdout (EPIPE): output lost\n";
+    expect(await runWithClosed("stdout", cniBundle, ["--help"])).toEqual({ status: 1, signal: null, stdout: "", stderr: line });
+    const out = join(await mkdtemp(join(dir, "closed-")), "noop");
+    expect(runIntoGonePipe(cniBundle, ["build", examplePlugins().noop as string, "-o", out])).toEqual({ status: 1, signal: null, stdout: "", stderr: line });
+    expect((await execLikeRuntime(out, { CNI_COMMAND: "VERSION" })).status).toBe(0);
+  });
+
+  it("a closed stderr or both: usage errors keep exit 2, refusals 1, no crash", async () => {
+    expect(await runWithClosed("stderr", cniBundle, ["frobnicate"])).toMatchObject({ status: 2, signal: null, stdout: "" });
+    expect(await runWithClosed("both", cniBundle, ["frobnicate"])).toMatchObject({ status: 2, signal: null });
+    expect(await runWithClosed("stderr", cniBundle, ["build", "/nonexistent/main.ts", "-o", "/tmp/x"])).toMatchObject({ status: 1, signal: null, stdout: "" });
+  });
 });

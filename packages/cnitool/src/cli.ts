@@ -1,4 +1,7 @@
+import { guardClosedOutput } from "./cli-output.js";
 import { run } from "./main.js";
+
+const exitWith = guardClosedOutput("cnitool");
 
 // Ctrl-C or a supervisor's SIGTERM kills the plugin being run rather than leaving it behind.
 const controller = new AbortController();
@@ -9,12 +12,7 @@ run(process.argv.slice(2), {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   signal: controller.signal,
-}).then(
-  (status) => {
-    process.exitCode = status;
-  },
-  (e: unknown) => {
-    process.stderr.write(`cnitool: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+}).then(exitWith, (e: unknown) => {
+  process.stderr.write(`cnitool: ${e instanceof Error ? e.message : String(e)}\n`);
+  exitWith(1);
+});

@@ -117,7 +117,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     };
     const capabilityArgs = parseCapArgs(env.CAP_ARGS);
     if (capabilityArgs) rt.capabilityArgs = capabilityArgs;
-    const list = await loadNetworkConfList(confDir, netName);
+    // Another network's broken file is skipped with a warning; the one asked for fails with its file named.
+    const list = await loadNetworkConfList(confDir, netName, { onWarning: (m) => io.stderr(`cnitool: warning: ${m}\n`) });
     const cni = new CniRuntime({
       path: (env.CNI_PATH ?? "").split(":").filter(Boolean),
       cacheDir: parsed.values["cache-dir"] || env.CNI_CACHE_DIR || "/var/lib/cni",

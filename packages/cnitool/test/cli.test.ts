@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { containerIdFor, parseCapArgs, parseCnitoolArgs } from "@tscni/cnitool";
 import { skipReason } from "../../../test/support/prereq.js";
+import { runIntoGonePipe, runWithClosed } from "../../../test/support/closed-output.js";
 import { CNITOOL, run, runtimeEnv } from "./helpers.js";
 
 describe("container ID and argument parsing", () => {
@@ -112,6 +113,43 @@ exit 0
     expect(calls().map((c) => c.verb)).toEqual(["ADD", "CHECK", "DEL", "GC", "ADD", "DEL", "STATUS"]);
     expect(calls()[1]!.stdin.prevResult).toEqual({ cniVersion: "1.1.0", ips: [{ address: "169.254.8.2/16" }] });
     expect(existsSync(join(dir, "cache", "results"))).toBe(true);
+  });
+
+  it("a conflist nested 5,000 levels deep, or naming an unusable network, does not stop another network's add", () => {
+    const deep = `{"name":"deep","cniVersion":"1.1.0","plugins":[{"type":"rec","a":${"[".repeat(5000)}${"]".repeat(5000)}}]}`;
+    writeFileSync(join(dir, "net.d", "01-deep.conflist"), deep);
+    writeFileSync(join(dir, "net.d", "02-nul.conflist"), JSON.stringify({ name: "a\u0000b", plugins: [{ type: "rec" }] }));
+    writeFileSync(join(dir, "net.d", "03-long.conflist"), JSON.stringify({ name: "n".repeat(300), plugins: [{ type: "rec" }] }));
+    const r = run(CNITOOL, ["add", "net", "/run/netns/x", "--cache-dir", join(dir, "cache")], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "1.1.0", ips: [{ address: "169.254.8.2/16" }] });
+    expect(r.stderr.split("\n")).toEqual([
+      `cnitool: warning: skipping ${join(dir, "net.d", "01-deep.conflist")}: error parsing configuration list: nested deeper than 512 levels`,
+      `cnitool: warning: skipping ${join(dir, "net.d", "02-nul.conflist")}: invalid characters found in network name: "a\\u0000b"`,
+      `cnitool: warning: skipping ${join(dir, "net.d", "03-long.conflist")}: network name is 300 bytes long, more than 255`,
+      "",
+    ]);
+    // Asked for by name, the deep one is an error naming its file.
+    const asked = run(CNITOOL, ["add", "deep", "/run/netns/x", "--cache-dir", join(dir, "cache")], env);
+    expect(asked.status).toBe(1);
+    expect(asked.stderr).toBe(`cnitool: ${join(dir, "net.d", "01-deep.conflist")}: error parsing configuration list: nested deeper than 512 levels\n`);
+  });
+
+  it("a closed stdout (add | (exec 0<&-; true)): one line on stderr, no stack trace, exit 1; the ADD itself ran", async () => {
+    const args = ["add", "net", "/run/netns/x", "--cache-dir", join(dir, "cache")];
+    const piped = runIntoGonePipe(CNITOOL, args, env);
+    expect(piped).toEqual({ status: 1, signal: null, stdout: "", stderr: "cnitool: cannot write to stdout (EPIPE): output lost\n" });
+    const closed = await runWithClosed("stdout", CNITOOL, args, env);
+    expect(closed).toEqual({ status: 1, signal: null, stdout: "", stderr: "cnitool: cannot write to stdout (EPIPE): output lost\n" });
+    expect(calls().map((c) => c.verb)).toEqual(["ADD", "ADD"]);
+  });
+
+  it("a closed stderr or both: the exit status still tells (0 for a quiet success, 1 for a failure or lost output)", async () => {
+    const cache = ["--cache-dir", join(dir, "cache")];
+    expect(await runWithClosed("stderr", CNITOOL, ["del", "net", "/run/netns/x", ...cache], env)).toMatchObject({ status: 0, signal: null });
+    expect(await runWithClosed("stderr", CNITOOL, ["add", "nope", "/run/netns/x", ...cache], env)).toMatchObject({ status: 1, signal: null, stdout: "" });
+    expect(await runWithClosed("both", CNITOOL, ["add", "net", "/run/netns/x", ...cache], env)).toMatchObject({ status: 1, signal: null });
+    expect(await runWithClosed("both", CNITOOL, ["--help"], env)).toMatchObject({ status: 1, signal: null });
   });
 
   it.each([

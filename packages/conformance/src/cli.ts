@@ -5,6 +5,7 @@ import { formatJson, formatJunit, formatText } from "./report.js";
 import { execFileSync } from "node:child_process";
 import { uniqueNamespacePrefix } from "./namespaces.js";
 import { runConformance } from "./run.js";
+import { guardClosedOutput } from "./cli-output.js";
 
 const USAGE = `usage: cni-conformance <plugin-binary> [--config FILE] [--versions V,V...] [--netns]
                        [--json | --junit FILE] [--timeout MS] [--ifname NAME] [--cni-path DIRS]
@@ -105,12 +106,8 @@ function cleanUpOnSignal(prefix: string): void {
   process.once("SIGTERM", handler);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`cni-conformance: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 2;
-  },
-);
+const exitWith = guardClosedOutput("cni-conformance");
+main().then(exitWith, (e: unknown) => {
+  process.stderr.write(`cni-conformance: ${(e as Error)?.stack ?? String(e)}\n`);
+  exitWith(2);
+});

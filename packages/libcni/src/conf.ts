@@ -9,7 +9,8 @@ import * as z from "zod/mini";
 import { CniError, CURRENT_VERSION, ErrorCode } from "@tscni/types";
 import { formatIssues } from "@tscni/types/internal";
 import { compareVersions, parseVersion } from "@tscni/version";
-import { isObject, sortedJson } from "./json.js";
+import { checkJsonDepth, isObject, sortedJson } from "./json.js";
+import { validateNetworkName } from "./names.js";
 
 /** One plugin of a list: its parsed standard fields and the exact JSON it is built from. */
 export interface PluginConfig {
@@ -77,6 +78,7 @@ function parseJsonObject(text: string, what: string): Record<string, unknown> {
     throw new CniError(ErrorCode.DecodingFailure, `error parsing ${what}: ${(e as Error).message}`);
   }
   if (!isObject(doc)) throw new CniError(ErrorCode.DecodingFailure, `error parsing ${what}: not a JSON object`);
+  checkJsonDepth(doc, what);
   return doc;
 }
 
@@ -203,6 +205,27 @@ function inFile(path: string, e: unknown): CniError {
   return new CniError(e.code, `${path}: ${e.msg}`, e.details, { cause: e });
 }
 
+/** A network name becomes a directory name (drop-ins) and part of cache file names: at most this many bytes. */
+export const MAX_NETWORK_NAME_BYTES = 255;
+
+/**
+ * What makes `name` unusable as a network name here (Go's character set, and
+ * short enough to be a file name), or undefined. Checked before the name is
+ * used as a path: a NUL byte would make readdir throw, a long one ENAMETOOLONG,
+ * "../x" would walk out of the config directory.
+ */
+export function networkNameProblem(name: string): string | undefined {
+  const bytes = Buffer.byteLength(name, "utf8");
+  if (bytes > MAX_NETWORK_NAME_BYTES) return `network name is ${bytes} bytes long, more than ${MAX_NETWORK_NAME_BYTES}`;
+  try {
+    validateNetworkName(name);
+  } catch (e) {
+    const error = e as CniError;
+    return error.details ? `${error.msg}: ${JSON.stringify(error.details)}` : error.msg;
+  }
+  return undefined;
+}
+
 /**
  * Loads a .conflist; unless `loadOnlyInlinedPlugins`, plugin objects from
  * `<dir>/<network name>/*.conf` are appended after the inlined ones.
@@ -215,11 +238,8 @@ export async function loadConfListFile(path: string): Promise<NetworkConfigList>
     throw inFile(path, e);
   }
   if (list.loadOnlyInlinedPlugins) return list;
-  // The network name becomes a directory name here: never let it walk out of the config dir.
-  const dropIns =
-    list.name && !list.name.includes("/") && list.name !== "." && list.name !== ".."
-      ? await confFiles(join(dirname(path), list.name), ["conf"])
-      : [];
+  // The network name becomes a directory name here: only a valid one is used (no "/", "..", NUL, over-long).
+  const dropIns = networkNameProblem(list.name) === undefined ? await confFiles(join(dirname(path), list.name), ["conf"]) : [];
   const extra: PluginConfig[] = [];
   for (const file of dropIns) {
     try {
@@ -242,24 +262,82 @@ export async function loadConfFile(path: string): Promise<PluginConfig> {
   }
 }
 
+export interface LoadNetworkOptions {
+  /** Told, one line each, about every file skipped while looking for another network (default: not told). */
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+/** The `name` a config file names, read leniently (for a file that failed to load); undefined if it names none. */
+async function nameIn(file: string): Promise<unknown> {
+  try {
+    const doc: unknown = JSON.parse(await readFile(file, "utf8"));
+    return isObject(doc) ? doc.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function asCniError(file: string, e: unknown): CniError {
+  if (e instanceof CniError) return e;
+  return new CniError(ErrorCode.InvalidNetworkConfig, `${file}: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 /**
- * Finds network `name` in `dir`: every .conflist in byte order (a file that
- * fails to load fails the search, as in Go: a broken file is never skipped
- * silently), then, deprecated, single .conf/.json configs.
+ * Finds network `name` in `dir`: every .conflist in byte order, then,
+ * deprecated, single .conf/.json configs; the first with that name wins.
+ *
+ * One bad file never breaks finding another network (Go fails the whole
+ * search on any broken file): a file that does not load (not JSON, nested too
+ * deep, invalid fields) or names an unusable network (networkNameProblem) is
+ * skipped, with one line naming it to `onWarning`, unless it is the one asked
+ * for: then its error, naming the file, is the answer. Skipped files are also
+ * listed in the "not found" error.
  */
-export async function loadNetworkConfList(dir: string, name: string): Promise<NetworkConfigList> {
+export async function loadNetworkConfList(dir: string, name: string, o: LoadNetworkOptions = {}): Promise<NetworkConfigList> {
+  const skipped: string[] = [];
+  const skip = (file: string, why: string): void => {
+    skipped.push(`${file}: ${why}`);
+    o.onWarning?.(`skipping ${file}: ${why}`);
+  };
+  /** The config in `file` if it is network `name`; undefined (skipped, or another network) otherwise. */
+  async function attempt<T extends { name: string | undefined }>(file: string, load: () => Promise<T>): Promise<T | undefined> {
+    let loaded: T;
+    try {
+      loaded = await load();
+    } catch (e) {
+      const error = asCniError(file, e);
+      if ((await nameIn(file)) === name) throw error;
+      skip(file, error.message.startsWith(`${file}: `) ? error.message.slice(file.length + 2) : error.message);
+      return undefined;
+    }
+    const problem = loaded.name === undefined ? undefined : networkNameProblem(loaded.name);
+    if (loaded.name === name) {
+      if (problem) throw invalid(`${file}: ${problem}`);
+      return loaded;
+    }
+    if (problem) skip(file, problem);
+    return undefined;
+  }
+
   const lists = await confFiles(dir, ["conflist"]);
   for (const file of lists) {
-    const list = await loadConfListFile(file);
-    if (list.name === name) return list;
+    const list = await attempt(file, () => loadConfListFile(file));
+    if (list) return list;
   }
   const singles = await confFiles(dir, ["conf", "json"]);
   if (lists.length === 0 && singles.length === 0) {
     throw new CniError(ErrorCode.InvalidNetworkConfig, `no net configurations found in ${dir}`);
   }
   for (const file of singles) {
-    const conf = await loadConfFile(file);
-    if (conf.network.name === name) return confListFromConf(conf);
+    const found = await attempt(file, async () => {
+      const conf = await loadConfFile(file);
+      return { conf, name: conf.network.name };
+    });
+    if (found) return confListFromConf(found.conf);
   }
-  throw new CniError(ErrorCode.InvalidNetworkConfig, `no net configuration with name ${JSON.stringify(name)} in ${dir}`);
+  throw new CniError(
+    ErrorCode.InvalidNetworkConfig,
+    `no net configuration with name ${JSON.stringify(name)} in ${dir}`,
+    skipped.length ? `skipped ${skipped.length} file(s) that could not be loaded:\n${skipped.join("\n")}` : undefined,
+  );
 }

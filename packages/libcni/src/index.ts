@@ -7,14 +7,18 @@ export {
   parseConfList,
   parseConf,
   confListFromConf,
+  pluginConfFromObject,
   confFiles,
   loadConfListFile,
   loadConfFile,
   loadNetworkConfList,
+  MAX_NETWORK_NAME_BYTES,
+  type LoadNetworkOptions,
   type NetworkConfigList,
   type PluginConfig,
   type PluginConf,
 } from "./conf.js";
+export { MAX_JSON_DEPTH } from "./json.js";
 export {
   DEFAULT_CACHE_DIR,
   CACHE_KIND,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { confFiles, loadNetworkConfList, parseConfList } from "@tscni/libcni";
+import { confFiles, loadNetworkConfList, parseConfList, pluginConfFromObject } from "@tscni/libcni";
 import { Sandbox } from "./helpers.js";
 import { cniRejection } from "../../../test/support/cni-error.js";
 
@@ -56,11 +56,54 @@ describe("loading from a directory", () => {
     expect(list.plugins.map((p) => p.network.type)).toEqual(["first"]);
   });
 
-  it("fails the whole search on a broken file, naming it", async () => {
-    s.conf("10-broken.conflist", "{not json");
+  it("names a broken file when it is the network asked for", async () => {
+    s.conf("10-broken.conflist", '{"name":"net","plugins":[{"type":""}]}');
     s.conf("20-net.conflist", { name: "net", plugins: [{ type: "x" }] });
     const e = await cniRejection(loadNetworkConfList(s.confDir, "net"));
     expect(e.message).toContain(join(s.confDir, "10-broken.conflist"));
+    expect(e.msg).toContain("missing 'type'");
+  });
+
+  it("skips a broken file, naming it in a warning, when looking up another network", async () => {
+    const deep = `{"name":"deep","plugins":[{"type":"x","a":${"[".repeat(5000)}${"]".repeat(5000)}}]}`;
+    s.conf("05-deep.conflist", deep);
+    s.conf("06-notjson.conflist", "{not json");
+    s.conf("07-nul.conflist", { name: "bad\u0000name", plugins: [{ type: "x" }] });
+    s.conf("08-long.conflist", { name: "n".repeat(256), plugins: [{ type: "x" }] });
+    s.conf("09-long.conf", { name: "m".repeat(300), type: "x" });
+    s.conf("20-net.conflist", { name: "net", plugins: [{ type: "wanted" }] });
+    const warnings: string[] = [];
+    const list = await loadNetworkConfList(s.confDir, "net", { onWarning: (m) => warnings.push(m) });
+    expect(list.plugins.map((p) => p.network.type)).toEqual(["wanted"]);
+    expect(warnings).toEqual([
+      `skipping ${join(s.confDir, "05-deep.conflist")}: error parsing configuration list: nested deeper than 512 levels`,
+      expect.stringMatching(new RegExp(`^skipping ${join(s.confDir, "06-notjson.conflist")}: .*error parsing configuration list`)),
+      `skipping ${join(s.confDir, "07-nul.conflist")}: invalid characters found in network name: "bad\\u0000name"`,
+      `skipping ${join(s.confDir, "08-long.conflist")}: network name is 256 bytes long, more than 255`,
+    ]);
+    // Not found: the skipped files are listed (the single .conf is reached only now).
+    const e = await cniRejection(loadNetworkConfList(s.confDir, "other"));
+    expect(e.msg).toBe(`no net configuration with name "other" in ${s.confDir}`);
+    expect(e.details).toContain("skipped 5 file(s)");
+    expect(e.details).toContain(`${join(s.confDir, "09-long.conf")}: network name is 300 bytes long, more than 255`);
+  });
+
+  it("names the file when the network asked for is nested too deep or has an unusable name", async () => {
+    s.conf("05-deep.conflist", `{"name":"deep","plugins":[{"type":"x","a":${"[".repeat(5000)}${"]".repeat(5000)}}]}`);
+    s.conf("08-long.conflist", { name: "n".repeat(256), plugins: [{ type: "x" }] });
+    const deep = await cniRejection(loadNetworkConfList(s.confDir, "deep"));
+    expect([deep.code, deep.msg]).toEqual([6, `${join(s.confDir, "05-deep.conflist")}: error parsing configuration list: nested deeper than 512 levels`]);
+    const long = await cniRejection(loadNetworkConfList(s.confDir, "n".repeat(256)));
+    expect([long.code, long.msg]).toEqual([7, `${join(s.confDir, "08-long.conflist")}: network name is 256 bytes long, more than 255`]);
+  });
+
+  it("sortedJson refuses a value nested deeper than the limit instead of overflowing the stack", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 5000; i++) deep = { a: [deep] };
+    expect(() => pluginConfFromObject({ type: "x", deep }, "plugin config 0")).toThrow("nested deeper than 512 levels");
+    let ok: unknown = 1;
+    for (let i = 0; i < 255; i++) ok = { a: [ok] };
+    expect(pluginConfFromObject({ type: "x", ok }, "plugin config 0").bytes.length).toBeGreaterThan(2000);
   });
 
   it("appends drop-in plugin files from <dir>/<name>/*.conf unless loadOnlyInlinedPlugins", async () => {
@@ -87,7 +130,8 @@ describe("loading from a directory", () => {
     mkdirSync(join(s.dir, "evil"));
     writeFileSync(join(s.dir, "evil", "x.conf"), '{"type":"planted"}');
     s.conf("10.conflist", { name: "../evil", cniVersion: "1.0.0", plugins: [{ type: "inline" }] });
-    expect((await loadNetworkConfList(s.confDir, "../evil")).plugins.map((p) => p.network.type)).toEqual(["inline"]);
+    const e = await cniRejection(loadNetworkConfList(s.confDir, "../evil"));
+    expect(e.msg).toBe(`${join(s.confDir, "10.conflist")}: invalid characters found in network name: "../evil"`);
   });
 
   it("falls back to single .conf/.json configs wrapped into a list", async () => {
