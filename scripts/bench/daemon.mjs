@@ -1,0 +1,208 @@
+// Daemon mode and in-process delegation against Debian's Go plugins, ratios in one run (issue 12):
+//  1. VERSION exec: the static C shim (answers itself) vs Go's loopback;
+//  2. bridge + host-local ADD+DEL driven by Go libcni (the go-driver, addDel -repeat): shims in front of the
+//     daemon, the SEA multi-call set (host-local in process), and script bundles, each vs Go's plugins;
+//  3. 16 processes x 8 host-local ADDs, wall time: shims vs Go's host-local (and script bundles);
+//  4. the daemon's RSS with every example plugin loaded, then across BENCH_DAEMON_CYCLES (default 20000)
+//     host-local ADD/DEL cycles sent straight to its socket (8 at a time).
+// Medians of BENCH_RUNS batches. Needs root, ip, go, /usr/lib/cni, gcc's shim; skips with a reason otherwise.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { performance } from "node:perf_hooks";
+import { median, printTable } from "./lib/measure.mjs";
+
+const root = resolve(import.meta.dirname, "../..");
+const BIN = join(root, "dist/bin");
+const SEA = join(root, "dist/sea");
+const SHIM = join(BIN, "tscni-shim");
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const CYCLES = Number(process.env.BENCH_DAEMON_CYCLES ?? 20000);
+const GO = "/usr/lib/cni";
+const ms = (x) => x.toFixed(2);
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+
+function goEnv(dir) {
+  return { PATH: process.env.PATH, HOME: dir, GO111MODULE: "off", GOPATH: `/usr/share/gocode:${join(dir, "gopath")}`, GOCACHE: join(dir, "gocache"), GOPROXY: "off", GOFLAGS: "", CGO_ENABLED: "0" };
+}
+
+function missing() {
+  const out = [];
+  if (process.getuid?.() !== 0) out.push("root");
+  for (const f of [`${GO}/bridge`, `${GO}/host-local`, `${GO}/loopback`, SHIM, join(BIN, "tscni")]) if (!existsSync(f)) out.push(f);
+  if (spawnSync("go", ["version"]).status !== 0) out.push("go");
+  return out;
+}
+
+/** Wall ms of one bash script run (the batch), as a runtime's loop of execs would take. */
+function wall(script, env) {
+  const t0 = performance.now();
+  const r = spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
+  const t = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`bench batch failed (${r.status}): ${r.stderr.slice(0, 500)}${r.stdout.slice(0, 500)}`);
+  return t;
+}
+
+function waitForSocket(path, proc, log) {
+  const deadline = Date.now() + 20_000;
+  return new Promise((resolvePromise, reject) => {
+    const poll = () => {
+      if (log().includes("listening on")) return resolvePromise();
+      if (proc.exitCode !== null || Date.now() > deadline) return reject(new Error(`daemon did not start: ${log()}`));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m[1]) / 1024;
+}
+
+/** One request straight to the daemon's socket, as the shim sends it. */
+function direct(socket, plugin, env, stdin) {
+  const envBlock = Buffer.from(Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(""));
+  const body = Buffer.concat([envBlock, Buffer.from(stdin)]);
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ socketPath: socket, method: "POST", path: `/v1/exec/${plugin}`, headers: { "x-tscni-env-bytes": envBlock.length, "content-length": body.length } }, (res) => {
+      let out = "";
+      res.on("data", (c) => (out += c));
+      res.on("end", () => (res.headers["x-tscni-exit"] === "0" ? resolvePromise(out) : reject(new Error(`exit ${res.headers["x-tscni-exit"]}: ${out}`))));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export default async function daemonBench() {
+  const why = missing();
+  if (why.length) {
+    console.log(`daemon benchmark skipped: needs ${why.join(", ")}`);
+    return;
+  }
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  const dir = mkdtempSync(join(tmpdir(), "tscni-bench-daemon-"));
+  const host = `tscni-bench-dh-${process.pid}`;
+  const ctr = `tscni-bench-dc-${process.pid}`;
+  let daemon;
+  try {
+    const driver = join(dir, "libcni-driver");
+    execFileSync("go", ["build", "-o", driver, join(root, "packages/libcni/test/go-driver/main.go")], { env: goEnv(dir) });
+    const shims = join(dir, "shims");
+    mkdirSync(shims);
+    const socket = join(dir, "run", "d.sock");
+    const { installShims } = await import(pathToFileURL(join(root, "packages/daemon/dist/index.js")).href);
+    await installShims({ binDir: shims, socketPath: socket, plugins: ["bridge", "host-local", "loopback"], shimPath: SHIM });
+    execFileSync("ip", ["netns", "add", host]);
+    execFileSync("ip", ["netns", "add", ctr]);
+    daemon = spawn("ip", ["netns", "exec", host, process.execPath, join(BIN, "tscni"), "daemon", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"], env: process.env });
+    let log = "";
+    daemon.stderr.on("data", (c) => (log += c));
+    await waitForSocket(socket, daemon, () => log);
+    const rssLoaded = rssMb(daemon.pid);
+
+    const env = { PATH: process.env.PATH };
+    const q = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
+
+    // 1. VERSION
+    const versionBatch = (file) => `for i in $(seq 200); do CNI_COMMAND=VERSION ${q(file)} </dev/null >/dev/null || exit 1; done`;
+    const version = { shim: [], go: [] };
+    for (let i = 0; i < RUNS; i++) {
+      version.shim.push(wall(versionBatch(join(shims, "loopback")), env) / 200);
+      version.go.push(wall(versionBatch(`${GO}/loopback`), env) / 200);
+    }
+
+    // 2. bridge + host-local ADD+DEL through Go libcni
+    const confFor = (name, subnet) => {
+      const file = join(dir, `${name}.conflist`);
+      writeFileSync(file, JSON.stringify({ cniVersion: "1.0.0", name, plugins: [{ type: "bridge", bridge: `tb${name}`.slice(0, 15), isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet }]], dataDir: join(dir, `ipam-${name}`) } }] }));
+      return file;
+    };
+    const REPEAT = 10;
+    const forms = [
+      ["Go plugins (Debian)", GO, "go"],
+      ["shims -> daemon", shims, "shim"],
+      ...(existsSync(join(SEA, "tscni-plugins")) ? [["SEA multi-call (host-local in process)", SEA, "sea"], ["SEA multi-call, TSCNI_DELEGATE_EXEC=1", SEA, "seaexec"]] : []),
+      ["script bundles (dist/bin)", BIN, "bundle"],
+    ];
+    const addDel = Object.fromEntries(forms.map(([, , k]) => [k, []]));
+    const scriptFor = (path, key, i) => {
+      const conf = confFor(`${key}${i % 2}`, `169.254.${100 + forms.findIndex((f) => f[2] === key)}.0/24`);
+      const extra = key === "seaexec" ? "TSCNI_DELEGATE_EXEC=1" : "";
+      return `ip netns exec ${host} env -i PATH="$PATH" CNI_PATH=${q(path)} ${extra} ${q(driver)} -conf ${q(conf)} -cache ${q(join(dir, `cache-${key}`))} -netns /run/netns/${ctr} -cid bench -repeat ${REPEAT} addDel`;
+    };
+    for (const [, path, key] of forms) wall(scriptFor(path, key, 0), env); // warm-up: bridge creation, page cache
+    for (let i = 0; i < RUNS; i++) for (const [, path, key] of forms) addDel[key].push(wall(scriptFor(path, key, 0), env) / REPEAT);
+
+    // 3. 16 x 8 host-local ADDs
+    const parallel = (file, key, run) => {
+      const conf = join(dir, `par-${key}-${run}.json`);
+      writeFileSync(conf, JSON.stringify({ cniVersion: "1.0.0", name: `par${key}${run}`, type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.120.0/22" }]], dataDir: join(dir, `ipam-par-${key}-${run}`) } }));
+      const worker = (w) => `(for i in 1 2 3 4 5 6 7 8; do CNI_COMMAND=ADD CNI_CONTAINERID=w${w}-$i CNI_IFNAME=eth0 CNI_NETNS=/x CNI_PATH=/x ${q(file)} <${q(conf)} >/dev/null || exit 1; done) &`;
+      return `${Array.from({ length: 16 }, (_, w) => worker(w)).join("\n")}\nfor j in $(jobs -p); do wait $j || exit 1; done`;
+    };
+    const par = { go: [], shim: [], bundle: [] };
+    const parFiles = { go: `${GO}/host-local`, shim: join(shims, "host-local"), bundle: join(BIN, "host-local") };
+    for (let i = 0; i < RUNS; i++) for (const [key, file] of Object.entries(parFiles)) par[key].push(wall(parallel(file, key, i), env));
+
+    const rssAfterBench = rssMb(daemon.pid);
+
+    // 4. memory over ADD/DEL cycles, straight to the socket
+    const cycleConf = JSON.stringify({ cniVersion: "1.0.0", name: "cycles", type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.124.0/22" }]], dataDir: join(dir, "ipam-cycles") } });
+    const cycleEnv = (verb, id) => ({ CNI_COMMAND: verb, CNI_CONTAINERID: `cyc-${id}`, CNI_IFNAME: "eth0", CNI_NETNS: "/x", CNI_PATH: shims });
+    const cycles = async (from, count) => {
+      let next = from;
+      const lane = async () => {
+        while (next < from + count) {
+          const id = next++;
+          await direct(socket, "host-local", cycleEnv("ADD", id), cycleConf);
+          await direct(socket, "host-local", cycleEnv("DEL", id), cycleConf);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, lane));
+    };
+    const warm = Math.min(1000, CYCLES);
+    await cycles(0, warm);
+    const rssWarm = rssMb(daemon.pid);
+    const t0 = performance.now();
+    await cycles(warm, CYCLES);
+    const cycleSeconds = (performance.now() - t0) / 1000;
+    const rssEnd = rssMb(daemon.pid);
+
+    const m = (xs) => median(xs);
+    console.log(`\nVERSION exec, per exec (median of ${RUNS} batches of 200, ms)`);
+    printTable(["plugin", "ms", "vs Go"], [
+      ["Go loopback", ms(m(version.go)), "1.00x"],
+      ["tscni shim (loopback)", ms(m(version.shim)), ratio(m(version.shim), m(version.go))],
+    ]);
+    console.log(`\nbridge + host-local ADD+DEL via Go libcni 1.1.2 (addDel x${REPEAT} per run, median of ${RUNS}, ms per ADD+DEL)`);
+    printTable(["plugins", "ms", "vs Go"], forms.map(([label, , key]) => [label, ms(m(addDel[key])), ratio(m(addDel[key]), m(addDel.go))]));
+    console.log(`\n16 processes x 8 host-local ADDs, wall time (median of ${RUNS}, ms)`);
+    printTable(["host-local", "ms", "vs Go"], [
+      ["Go host-local", ms(m(par.go)), "1.00x"],
+      ["tscni shim -> daemon", ms(m(par.shim)), ratio(m(par.shim), m(par.go))],
+      ["tscni script bundle", ms(m(par.bundle)), ratio(m(par.bundle), m(par.go))],
+    ]);
+    console.log(`\ndaemon RSS (every example plugin loaded), MB`);
+    printTable(["when", "MB", "vs warm"], [
+      ["loaded, before any request", rssLoaded.toFixed(1), ""],
+      ["after the benchmarks above", rssAfterBench.toFixed(1), ""],
+      [`after ${warm} host-local ADD/DEL cycles (warm)`, rssWarm.toFixed(1), "1.00x"],
+      [`after ${CYCLES} more (${(CYCLES / cycleSeconds).toFixed(0)} cycles/s)`, rssEnd.toFixed(1), ratio(rssEnd, rssWarm)],
+    ]);
+  } finally {
+    if (daemon && daemon.exitCode === null) {
+      daemon.kill("SIGTERM");
+      await new Promise((r) => daemon.once("exit", r));
+    }
+    spawnSync("ip", ["netns", "del", ctr]);
+    spawnSync("ip", ["netns", "del", host]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await daemonBench();
