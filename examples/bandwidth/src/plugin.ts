@@ -8,13 +8,9 @@ import { status } from "./status.js";
 
 /** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
 export const bandwidthPlugin = definePlugin({
-  add,
-  del,
-  check,
-  status,
+  add, del, check, status,
   // Chained plugins need prevResult, which configs carry from 0.3.0 on.
   versions: versionsStartingFrom("0.3.0"),
   config: lazySchema(bandwidthConfigSchema),
-  about: "CNI bandwidth plugin (tscni example) v0.1.0",
-  name: "bandwidth",
+  name: "bandwidth", about: "CNI bandwidth plugin (tscni example) v0.1.0",
 });

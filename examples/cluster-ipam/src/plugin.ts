@@ -9,13 +9,8 @@ import { status } from "./status.js";
 
 /** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
 export const clusterIpamPlugin = definePlugin({
-  add,
-  del,
-  check,
-  gc,
-  status,
+  add, del, check, gc, status,
   versions: ALL_VERSIONS,
   config: lazySchema(clusterIpamConfigSchema),
-  about: "CNI cluster-ipam plugin (tscni example): addresses unique across a cluster, on etcd, v0.1.0",
-  name: "cluster-ipam",
+  name: "cluster-ipam", about: "CNI cluster-ipam plugin (tscni example): addresses unique across a cluster, on etcd, v0.1.0",
 });

@@ -7,11 +7,7 @@ import { status } from "./status.js";
 
 /** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
 export const loopbackPlugin = definePlugin({
-  add,
-  del,
-  check,
-  status,
+  add, del, check, status,
   versions: ALL_VERSIONS,
-  about: "CNI loopback plugin (tscni example) v0.1.0",
-  name: "loopback",
+  name: "loopback", about: "CNI loopback plugin (tscni example) v0.1.0",
 });

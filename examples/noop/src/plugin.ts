@@ -19,13 +19,8 @@ function supportedVersions(): typeof ALL_VERSIONS {
 
 /** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
 export const noopPlugin = definePlugin({
-  add,
-  del,
-  check,
-  gc,
-  status,
+  add, del, check, gc, status,
   versions: supportedVersions(),
   config: lazySchema(noopConfigSchema),
-  about: "CNI noop plugin (tscni example) v0.1.0",
-  name: "noop",
+  name: "noop", about: "CNI noop plugin (tscni example) v0.1.0",
 });

@@ -9,14 +9,9 @@ import { status } from "./status.js";
 
 /** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
 export const portmapPlugin = definePlugin({
-  add,
-  del,
-  check,
-  gc,
-  status,
+  add, del, check, gc, status,
   // Chained plugins need prevResult, which configs carry from 0.3.0 on.
   versions: versionsStartingFrom("0.3.0"),
   config: lazySchema(portmapConfigSchema),
-  about: "CNI portmap plugin (tscni example, nftables) v0.1.0",
-  name: "portmap",
+  name: "portmap", about: "CNI portmap plugin (tscni example, nftables) v0.1.0",
 });

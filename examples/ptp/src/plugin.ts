@@ -10,14 +10,8 @@ import { status } from "./status.js";
 
 /** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
 export const ptpPlugin = definePlugin({
-  add,
-  del,
-  delWithInvalidConfig,
-  check,
-  gc,
-  status,
+  add, del, delWithInvalidConfig, check, gc, status,
   versions: ALL_VERSIONS,
   config: lazySchema(ptpConfigSchema),
-  about: "CNI ptp plugin (tscni example) v0.1.0",
-  name: "ptp",
+  name: "ptp", about: "CNI ptp plugin (tscni example) v0.1.0",
 });

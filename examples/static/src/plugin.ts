@@ -9,13 +9,8 @@ import { status } from "./status.js";
 
 /** Handlers and options in one value: `main.ts` binds it to the process, tests run it in process. */
 export const staticPlugin = definePlugin({
-  add,
-  del,
-  check,
-  gc,
-  status,
+  add, del, check, gc, status,
   versions: ALL_VERSIONS,
   config: lazySchema(staticConfigSchema),
-  about: "CNI static IPAM plugin (tscni example) v0.1.0",
-  name: "static",
+  name: "static", about: "CNI static IPAM plugin (tscni example) v0.1.0",
 });

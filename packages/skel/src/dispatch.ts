@@ -4,7 +4,7 @@
  * stdout. The shape of Go's dispatcher, with env, stdin, stdout and stderr
  * injected, so tests drive it directly and `pluginMain` only binds a process.
  */
-import { CURRENT_VERSION, CniError, ErrorCode, parseCniArgs, toCniError } from "@tscni/types";
+import { CURRENT_VERSION, CniError, ErrorCode, toCniError } from "@tscni/types";
 import { validateNetConf } from "@tscni/types/internal";
 import type { Attachment, NetConf, Result, Verb } from "@tscni/types";
 import type { IssueLike } from "@tscni/types/internal";
@@ -17,7 +17,7 @@ import {
   versionAnswer,
 } from "@tscni/version";
 import type { PluginInfo } from "@tscni/version";
-import { isValidIdentifier, netnsOverrideSet, readEnvironment, splitPath } from "./env.js";
+import { envArgs, isValidIdentifier, netnsOverrideSet, readEnvironment } from "./env.js";
 import type { EnvValues } from "./env.js";
 import { createLogger, isLogLevel } from "./logger.js";
 import type { Logger, LogLevel } from "./logger.js";
@@ -269,13 +269,7 @@ interface Invocation {
 function buildCmdArgs({ plugin, rule, values, config, stdin, configVersion, log }: Invocation): CmdArgs<NetConf, unknown> {
   const prevResult: Result | undefined = preparePrevResult(config.prevResult, configVersion);
   return {
-    command: values.command,
-    containerId: values.containerId,
-    netns: values.netns,
-    ifName: values.ifName,
-    args: parseCniArgs(values.args, plugin.args, { strict: plugin.strictArgs === true }),
-    rawArgs: values.args,
-    path: splitPath(values.path),
+    ...envArgs(values, plugin),
     config,
     stdin,
     ...(prevResult && { prevResult }),

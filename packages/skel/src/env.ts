@@ -3,9 +3,10 @@
  * the wording of the Go reference (docs/spec-notes.md §2.2), except that CNI_PATH is
  * required for GC only (docs/spec-notes.md §8).
  */
-import { CniError, ErrorCode } from "@tscni/types";
+import { CniError, ErrorCode, parseCniArgs } from "@tscni/types";
 import type { Verb } from "@tscni/types";
 import { validateContainerId, validateInterfaceName } from "@tscni/types/names";
+import type { AnyPlugin } from "./plugin.js";
 
 /** The CNI_* variables, read once, every one a string ("" when unset). */
 export interface EnvValues {
@@ -85,4 +86,17 @@ export function netnsOverrideSet(values: EnvValues): boolean {
 /** CNI_PATH as a list: ':' separated, empty entries dropped. */
 export function splitPath(raw: string): string[] {
   return raw.split(":").filter((dir) => dir !== "");
+}
+
+/** The handler arguments that come from the environment: the same for every verb, whatever the config holds. */
+export function envArgs(values: EnvValues, plugin: Pick<AnyPlugin, "args" | "strictArgs">) {
+  return {
+    command: values.command,
+    containerId: values.containerId,
+    netns: values.netns,
+    ifName: values.ifName,
+    args: parseCniArgs(values.args, plugin.args, { strict: plugin.strictArgs === true }),
+    rawArgs: values.args,
+    path: splitPath(values.path),
+  };
 }

@@ -5,10 +5,10 @@
  * plugin that can still find its state from the container ID, the interface
  * and a few raw fields (an IPAM reservation, a link) releases it instead.
  */
-import { CniError, ErrorCode, parseCniArgs } from "@tscni/types";
+import { CniError, ErrorCode } from "@tscni/types";
 import { formatIssues } from "@tscni/types/internal";
 import type { IssueLike } from "@tscni/types/internal";
-import { netnsOverrideSet, splitPath } from "./env.js";
+import { envArgs, netnsOverrideSet } from "./env.js";
 import type { EnvValues } from "./env.js";
 import type { Logger } from "./logger.js";
 import { OWN_NETNS_PATH, refuseOwnNetns } from "./own-netns.js";
@@ -43,13 +43,7 @@ export async function delWithInvalidConfig({ plugin, values, raw, stdin, error, 
   if (!netnsOverrideSet(values)) refuseOwnNetns(values.netns, ownNetnsPath ?? OWN_NETNS_PATH);
   const runtimeConfig = raw.runtimeConfig;
   const args: InvalidConfigDelArgs<unknown> = {
-    command: values.command,
-    containerId: values.containerId,
-    netns: values.netns,
-    ifName: values.ifName,
-    args: parseCniArgs(values.args, plugin.args, { strict: plugin.strictArgs === true }),
-    rawArgs: values.args,
-    path: splitPath(values.path),
+    ...envArgs(values, plugin),
     config: raw,
     stdin,
     runtimeConfig: runtimeConfig !== null && typeof runtimeConfig === "object" && !Array.isArray(runtimeConfig) ? (runtimeConfig as Record<string, unknown>) : {},

@@ -1,12 +1,12 @@
 // go-names runs the Go reference's name rules (pkg/utils ValidateContainerID,
 // ValidateNetworkName, ValidateInterfaceName) so that @tscni/types/names can
-// be compared with them. One JSON string per stdin line; one JSON answer per
+// be compared with them. A stream of JSON strings on stdin; one JSON answer per
 // stdout line with the three verdicts: null when valid, else the error object.
 package main
 
 import (
-	"bufio"
 	"encoding/json"
+	"io"
 	"os"
 
 	"github.com/containernetworking/cni/pkg/types"
@@ -20,18 +20,21 @@ type answer struct {
 }
 
 func main() {
-	in := bufio.NewScanner(os.Stdin)
-	in.Buffer(make([]byte, 1<<20), 1<<24)
-	enc := json.NewEncoder(os.Stdout)
-	for in.Scan() {
-		var raw string
-		if err := json.Unmarshal(in.Bytes(), &raw); err != nil {
+	names := json.NewDecoder(os.Stdin)
+	out := json.NewEncoder(os.Stdout)
+	for {
+		var name string
+		err := names.Decode(&name)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
 			os.Exit(2)
 		}
-		_ = enc.Encode(answer{
-			ContainerID: utils.ValidateContainerID(raw),
-			Network:     utils.ValidateNetworkName(raw),
-			IfName:      utils.ValidateInterfaceName(raw),
+		_ = out.Encode(answer{
+			ContainerID: utils.ValidateContainerID(name),
+			Network:     utils.ValidateNetworkName(name),
+			IfName:      utils.ValidateInterfaceName(name),
 		})
 	}
 }
