@@ -8,12 +8,15 @@ import { runConformance } from "./run.js";
 import { guardClosedOutput } from "./cli-output.js";
 
 const USAGE = `usage: cni-conformance <plugin-binary> [--config FILE] [--versions V,V...] [--netns]
-                       [--json | --junit FILE] [--timeout MS] [--ifname NAME] [--cni-path DIRS]
+                       [--chained | --ipam] [--json | --junit FILE] [--timeout MS] [--ifname NAME] [--cni-path DIRS]
 
 Execs the plugin as a CNI runtime would and checks it against the CNI spec.
   --config FILE   the plugin's network configuration (cniVersion and name are replaced per run)
   --versions      spec versions to test (default: every version the plugin claims)
   --netns         run in throwaway network namespaces (root) and check ADD/CHECK/DEL against them
+  --chained       the plugin runs after an interface plugin: every ADD/CHECK/DEL gets a prevResult
+                  (with --netns, for a veth pair the checker really makes) and must keep it
+  --ipam          the plugin is an IPAM plugin: check distinct addresses, release on DEL, GC
   --json          the report as JSON on stdout
   --junit FILE    also write a JUnit XML report
   --timeout MS    kill a plugin exec after MS milliseconds (default 10000)
@@ -35,6 +38,8 @@ async function main(): Promise<number> {
         config: { type: "string" },
         versions: { type: "string", multiple: true },
         netns: { type: "boolean", default: false },
+        chained: { type: "boolean", default: false },
+        ipam: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         junit: { type: "string" },
         timeout: { type: "string" },
@@ -67,6 +72,7 @@ async function main(): Promise<number> {
   const versions = values.versions?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
   const bad = versions?.filter((v) => !/^\d+\.\d+\.\d+$/.test(v));
   if (bad?.length) usage(`--versions: not a version: ${bad.join(", ")}`);
+  if (values.chained && values.ipam) usage("--chained and --ipam describe different kinds of plugin: give one");
   if (values.netns && process.getuid?.() !== 0) usage("--netns needs root (it creates network namespaces)");
 
   const namespacePrefix = uniqueNamespacePrefix();
@@ -80,6 +86,8 @@ async function main(): Promise<number> {
     ...(config ? { config } : {}),
     ...(versions?.length ? { versions } : {}),
     netns: values.netns,
+    chained: values.chained,
+    ipam: values.ipam,
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(values.ifname ? { ifname: values.ifname } : {}),
     ...(values["cni-path"] ? { cniPath: values["cni-path"] } : {}),

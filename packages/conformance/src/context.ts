@@ -1,6 +1,8 @@
 import { type Invocation, type Outcome, type StdinMode, execInvocation, reproCommand } from "./exec.js";
 import { type ErrorDoc, excerpt, parseSingleDocument, validateErrorObject } from "./documents.js";
 import { type NamespaceSet, netnsPath } from "./namespaces.js";
+import { PREV_WIRING, syntheticPrevResult } from "./checks/synthetic.js";
+import { atLeast } from "./versions.js";
 
 export type Status = "pass" | "fail" | "n/a";
 
@@ -26,6 +28,16 @@ export interface ResolvedOptions {
   cniPath: string;
   networkName: string;
   envPath: string;
+  /** The plugin runs after an interface plugin: every ADD, CHECK and DEL carries a prevResult. */
+  chained: boolean;
+  /** The plugin is an IPAM plugin: add the address-allocation checks. */
+  ipam: boolean;
+}
+
+/** The host end of the veth a predecessor made for one container namespace. */
+export interface Predecessor {
+  hostIf: string;
+  hostMac: string;
 }
 
 export interface Run {
@@ -65,7 +77,10 @@ export class Context {
   readonly results: CheckResult[] = [];
   readonly stats: ExecStats = { execs: 0, totalMs: 0 };
   readonly errorSightings: ErrorSighting[] = [];
+  /** By CNI_NETNS path: what the stand-in predecessor created there (--chained --netns). */
+  readonly predecessors = new Map<string, Predecessor>();
   private ids = 0;
+  private vethIds = 0;
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -80,6 +95,32 @@ export class Context {
   async probeNetns(): Promise<string> {
     if (!this.ns) return ABSENT_NETNS;
     return netnsPath(await this.ns.create());
+  }
+
+  /**
+   * A container namespace for an attachment. With --chained, an interface plugin's work is
+   * already there (a veth pair, the address, a route), as a runtime running a chain would leave it.
+   */
+  async sandbox(withPredecessor = this.opts.chained): Promise<string> {
+    const path = await this.probeNetns();
+    if (!this.ns || !withPredecessor) return path;
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    // A name that exists in every new namespace (lo) is configured, not created, by an earlier plugin.
+    if ((await this.ns.links(name)).some((l) => l.ifname === this.opts.ifname)) return path;
+    const hostIf = `cnicv${this.vethIds++}`;
+    const hostMac = await this.ns.addPredecessor(name, { ifname: this.opts.ifname, hostIf, ...PREV_WIRING });
+    this.predecessors.set(path, { hostIf, hostMac });
+    return path;
+  }
+
+  /**
+   * The stdin of an ADD, CHECK or DEL. With --chained (0.3.0 on) it carries the prevResult an
+   * interface plugin would have returned for `netns`; DEL gets one from 0.4.0, as runtimes do.
+   */
+  attachmentConfig(version: string, netns: string | undefined, verb: "ADD" | "CHECK" | "DEL", extra: Record<string, unknown> = {}): StdinMode {
+    const wants = this.opts.chained && atLeast(version, verb === "DEL" ? "0.4.0" : "0.3.0");
+    const prev = wants && !("prevResult" in extra) ? { prevResult: syntheticPrevResult(this, version, netns ?? ABSENT_NETNS) } : {};
+    return { kind: "text", text: this.config(version, { ...prev, ...extra }) };
   }
 
   record(r: CheckResult): void {

@@ -102,12 +102,25 @@ export class NamespaceSet {
   }
 
   /**
-   * Creates an interface with an address, standing in for an earlier plugin's work. A veth pair
-   * with both ends inside `ns`: the dummy driver is not loaded on every kernel, veth is.
+   * Does what an interface-creating plugin before a chained one would have done: a veth pair
+   * with `hostIf` in the host namespace (with the gateway address) and `ifname` in `ns` (with
+   * `cidr`, up, a route via the gateway). Returns the host end's MAC, which the kernel picks.
    */
-  async addStandIn(ns: string, ifname: string, mac: string, cidr: string): Promise<void> {
-    await ip(ns, ["link", "add", ifname, "address", mac, "type", "veth", "peer", "name", "cnicpeer0"]);
-    await ip(ns, ["addr", "add", cidr, "dev", ifname]);
-    await ip(ns, ["link", "set", ifname, "up"]);
+  async addPredecessor(ns: string, p: { ifname: string; hostIf: string; mac: string; cidr: string; gateway: string; route: string }): Promise<string> {
+    await ip(this.host, ["link", "add", p.hostIf, "type", "veth", "peer", "name", p.ifname, "netns", ns]);
+    await ip(this.host, ["addr", "add", `${p.gateway}/32`, "dev", p.hostIf]);
+    await ip(this.host, ["link", "set", p.hostIf, "up"]);
+    await ip(ns, ["link", "set", p.ifname, "address", p.mac]);
+    await ip(ns, ["addr", "add", p.cidr, "dev", p.ifname]);
+    await ip(ns, ["link", "set", p.ifname, "up"]);
+    await ip(ns, ["route", "add", p.route, "via", p.gateway, "dev", p.ifname]);
+    const link = (await this.links(this.host)).find((l) => l.ifname === p.hostIf);
+    return link?.address ?? "";
+  }
+
+  /** Runs a command inside a namespace of the set (for `nft` and `tc`, which have no `-n`). */
+  async execIn(ns: string, argv: string[]): Promise<string> {
+    const { stdout } = await run("ip", ["netns", "exec", ns, ...argv], { timeout: 10_000, maxBuffer: 16 << 20 });
+    return stdout;
   }
 }

@@ -39,6 +39,12 @@ export const RULES = {
   resultIfname: "§2 CNI_IFNAME: the name of the interface to create inside the container (or an error)",
   chain:
     "§2 ADD: a plugin supplied a prevResult must handle it by passing it through or modifying it appropriately",
+  chainTamper:
+    "§2 CHECK: the plugin should return an error if resources it manages (traffic shaping, firewall rules, hardware addresses, interface settings) are missing or in an invalid state; §2 DEL: clean up what is left and succeed, also when repeated",
+  ipamDistinct: "§4 IPAM: the plugin allocates an address per attachment: two containers never get the same address",
+  ipamRelease: "§2 DEL: release the attachment's resources (its IP reservation): an ADD into a full range succeeds after a DEL",
+  ipamDelUnknown: "§2 DEL: a DEL of an attachment the plugin does not know succeeds (clean up what can be, return success)",
+  ipamGc: "§2 GC: release the reservations of attachments not in cni.dev/valid-attachments, keep the others",
   delStdout: "§2/§5: stdout carries one JSON document (a result or an error) or nothing; DEL defines no output",
   checkStdout: "§2 CHECK: the plugin must return either nothing or an error",
   gcStdout: "§2 GC: no output on success, an error object on failure",

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
+import { execPath } from "node:process";
 import { checkErrorObjects } from "./checks/errors.js";
+import { checkIpam } from "./checks/ipam.js";
 import { checkLifecycle } from "./checks/lifecycle.js";
 import { type Plan, checkProtocol } from "./checks/protocol.js";
 import { checkChaining, checkGcStatus, checkResults } from "./checks/results.js";
@@ -24,6 +26,15 @@ export interface ConformanceOptions {
   ifname?: string;
   /** CNI_PATH; default the plugin's directory. */
   cniPath?: string;
+  /**
+   * The plugin runs after an interface plugin in a chain: it gets a prevResult on every ADD,
+   * CHECK and DEL (with `netns`, for a veth pair really made in the container namespace), must
+   * keep prevResult's interfaces and addresses in its output, and its CHECK must notice when
+   * what its ADD changed is undone.
+   */
+  chained?: boolean;
+  /** The plugin is an IPAM plugin: add the allocation checks (distinct addresses, release, GC). */
+  ipam?: boolean;
   /** Name prefix of the run's namespaces (default unique per run), so a caller can clean up after a signal. */
   namespacePrefix?: string;
 }
@@ -54,7 +65,9 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     cniPath: options.cniPath ?? dirname(options.binary),
     // A name of its own, so this run's state (IPAM files, GC) never meets real attachments.
     networkName: `cniconformance-${process.pid}-${randomBytes(3).toString("hex")}`,
-    envPath: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    envPath: pluginPath(),
+    chained: options.chained ?? false,
+    ipam: options.ipam ?? false,
   };
   const ns = opts.netns ? new NamespaceSet(options.namespacePrefix) : undefined;
   const ctx = new Context(opts, ns);
@@ -71,6 +84,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     await checkChaining(ctx, plan);
     await checkGcStatus(ctx, plan);
     await checkLifecycle(ctx, plan);
+    if (opts.ipam) await checkIpam(ctx, plan);
     checkErrorObjects(ctx);
     return { ...report(opts, claimed, versions, ctx), ...(ns ? { namespacePrefix: ns.prefix } : {}) };
   } finally {
@@ -90,4 +104,16 @@ function report(opts: ResolvedOptions, claimed: string[], tested: string[], ctx:
     stats: { ...ctx.stats, totalMs: Math.round(ctx.stats.totalMs) },
     summary: { passed: count("pass"), failed: count("fail"), notApplicable: count("n/a") },
   };
+}
+
+const SYSTEM_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+/**
+ * The PATH a plugin gets: the system directories, as a runtime's service has, plus the directory
+ * of the Node running the checker when it is elsewhere (a script plugin's `env node` must find
+ * one). Not the caller's PATH: that differs per shell and would make every reproduction unreadable.
+ */
+function pluginPath(): string {
+  const nodeDir = dirname(execPath);
+  return [...(SYSTEM_PATH.includes(nodeDir) ? [] : [nodeDir]), ...SYSTEM_PATH].join(":");
 }

@@ -41,7 +41,7 @@ describe.concurrent("a correct plugin", () => {
     expect(r.summary.failed).toBe(0);
     expect(r.claimedVersions).toEqual(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]);
     // The interesting checks ran and passed rather than being skipped.
-    for (const id of [...ENV_MISSING, ...IFNAMES, ...STDIN, ...GATING, ...RESULTS, ...CHAIN, "version.echo", "stdout.gc", "stdout.status", "check.after-add", "error.cni-version", "env.cni-args.kubernetes"]) {
+    for (const id of [...ENV_MISSING, ...IFNAMES, ...STDIN, ...GATING, ...RESULTS, ...CHAIN, "del.repeated", "version.echo", "stdout.gc", "stdout.status", "check.after-add", "error.cni-version", "env.cni-args.kubernetes"]) {
       expect(statusOf(r, id), id).toBe("pass");
     }
     expect(statusOf(r, "netns.add")).toBe("n/a");
@@ -64,7 +64,7 @@ const faults: Array<[fault: string, expected: string[]]> = [
   ["drops-prevresult-ips", CHAIN],
   ["wrong-version", ["result.0.3.0", "result.0.3.1", "result.0.4.0", "result.1.1.0", "chain.prevresult.0.3.0", "chain.prevresult.0.3.1", "chain.prevresult.0.4.0", "chain.prevresult.1.1.0"]],
   // DEL of an attachment it does not know fails: without a netns, and without CNI_PATH.
-  ["del-not-idempotent", ["del.without-netns", "env.optional.DEL.CNI_PATH"]],
+  ["del-not-idempotent", ["del.without-netns", "env.optional.DEL.CNI_PATH", "del.repeated"]],
   ["wrong-code", [...ENV_MISSING, ...CONTAINER_IDS, ...IFNAMES, ...STDIN, "config.invalid-name", "config.missing-name", "config.version-not-string", ...GATING, "verb.unknown"]],
   // Container IDs and network names it accepts are the runtime's problem (n/a); everything else must fail.
   ["accepts-anything", [...ENV_MISSING, ...IFNAMES, ...STDIN, "config.missing-name", "config.version-not-string", ...GATING, "verb.unknown"]],
@@ -134,12 +134,63 @@ describe.skipIf(skip)(`in throwaway namespaces${skip ? ` (skipped: ${skip})` : "
     ["wrong-mac", ["netns.result-matches"]],
     ["add-twice-ok", ["netns.add-existing-ifname"]],
     ["gc-keeps", ["netns.gc-releases-stale"]],
-    ["del-not-idempotent", ["del.without-netns", "env.optional.DEL.CNI_PATH", "netns.del-again"]],
+    ["del-not-idempotent", ["del.without-netns", "env.optional.DEL.CNI_PATH", "del.repeated", "netns.del-again"]],
     // The leaked allocation makes every later ADD fail, as it would on a node.
     ["leaky-del", [...RESULTS, "netns.del-cleans", "netns.readd-after-del"]],
   ];
   test.concurrent.each(netnsFaults)("fault %s fails exactly %j, and the namespaces are gone afterwards", async (fault, expected) => {
     const r = await runConformance({ binary: fixture(fault, { iface: true }).binary, netns: true });
+    expect(failing(r)).toEqual([...expected].sort());
+    expect(namespacesStartingWith(r.namespacePrefix ?? "none")).toEqual([]);
+  });
+});
+
+// --chained: every ADD, CHECK and DEL carries a prevResult; the output must keep it.
+const chainedFaults: Array<[string, string[]]> = [
+  ["drops-interfaces", CHAIN],
+  ["drops-ips", CHAIN],
+  ["no-echo", CHAIN],
+];
+
+describe.concurrent("a chained plugin checked with --chained", () => {
+  test("a correct one passes every check that applies without namespaces", async () => {
+    const r = await runConformance({ binary: fixture("", { chained: true }).binary, chained: true });
+    expect(failing(r)).toEqual([]);
+    for (const id of [...RESULTS, ...CHAIN, ...ENV_MISSING, "del.repeated", "check.after-add", "env.optional.ADD.CNI_PATH", "env.cni-args.kubernetes"]) {
+      expect(statusOf(r, id), id).toBe("pass");
+    }
+  });
+
+  test("without --chained, its results cannot be judged: ADD without prevResult fails", async () => {
+    const r = await runConformance({ binary: fixture("", { chained: true }).binary });
+    for (const id of RESULTS) expect(statusOf(r, id), id).toBe("n/a");
+  });
+
+  test.each(chainedFaults)("fault %s fails exactly %j", async (fault, expected) => {
+    const r = await runConformance({ binary: fixture(fault, { chained: true }).binary, chained: true });
+    expect(failing(r)).toEqual([...expected].sort());
+    for (const id of expected) expect(r.checks.find((c) => c.id === id)?.message, id).toMatch(/lost (interface|ip) /);
+  });
+});
+
+describe.skipIf(skip)(`--chained in throwaway namespaces${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  test.concurrent("a correct chained plugin passes everything, the tamper check included", async () => {
+    const r = await runConformance({ binary: fixture("", { chained: true, iface: true }).binary, chained: true, netns: true });
+    expect(failing(r)).toEqual([]);
+    for (const id of [...RESULTS, ...CHAIN, "netns.add", "netns.check", "netns.del", "netns.del-again", "netns.del-netns-gone", "del.repeated", "chain.check-after-tamper"]) {
+      expect(statusOf(r, id), id).toBe("pass");
+    }
+    expect(r.checks.find((c) => c.id === "chain.check-after-tamper")?.message).toMatch(/eth0 mtu set back to 1500/);
+    expect(namespacesStartingWith(r.namespacePrefix ?? "none")).toEqual([]);
+  });
+
+  const faults: Array<[string, string[]]> = [
+    ["check-blind", ["chain.check-after-tamper"]],
+    ["drops-interfaces", CHAIN],
+    ["del-not-idempotent", ["del.without-netns", "env.optional.DEL.CNI_PATH", "del.repeated", "netns.del-again", "chain.check-after-tamper"]],
+  ];
+  test.concurrent.each(faults)("fault %s fails exactly %j", async (fault, expected) => {
+    const r = await runConformance({ binary: fixture(fault, { chained: true, iface: true }).binary, chained: true, netns: true });
     expect(failing(r)).toEqual([...expected].sort());
     expect(namespacesStartingWith(r.namespacePrefix ?? "none")).toEqual([]);
   });

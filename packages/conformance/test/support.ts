@@ -28,11 +28,11 @@ export interface Fixture {
  * An executable wrapper around the fixture plugin: the checker controls the
  * plugin's whole environment, so the fault is baked into the wrapper.
  */
-export function fixture(fault: string, opts: { iface?: boolean } = {}): Fixture {
+export function fixture(fault: string, opts: { iface?: boolean; chained?: boolean } = {}): Fixture {
   const dir = tempDir(fault || "good");
   const state = join(dir, "state");
   const binary = join(dir, fault || "good");
-  const vars = [`FIXTURE_STATE=${state}`, `FIXTURE_FAULT=${fault}`, opts.iface ? "FIXTURE_IFACE=1" : ""].filter(Boolean).join(" ");
+  const vars = [`FIXTURE_STATE=${state}`, `FIXTURE_FAULT=${fault}`, opts.iface ? "FIXTURE_IFACE=1" : "", opts.chained ? "FIXTURE_CHAINED=1" : ""].filter(Boolean).join(" ");
   writeFileSync(binary, `#!/bin/sh\n${vars} exec ${process.execPath} ${FIXTURE}\n`);
   chmodSync(binary, 0o755);
   return { binary, state };

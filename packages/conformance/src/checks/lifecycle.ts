@@ -7,6 +7,7 @@ import { type KnownVersion, isKnownVersion, passesPrevResultOnDel, supportsCheck
 import { noteFailure } from "./expect.js";
 import type { Plan } from "./protocol.js";
 import { readResult } from "./results.js";
+import { checkAfterTamper } from "./tamper.js";
 
 const IDS = [
   ["netns.add", RULES.nsAdd],
@@ -19,6 +20,7 @@ const IDS = [
   ["netns.readd-after-del", RULES.nsReadd],
   ["netns.del-netns-gone", RULES.nsNetnsGone],
   ["netns.gc-releases-stale", RULES.nsGc],
+  ["chain.check-after-tamper", RULES.chainTamper],
 ] as const;
 type LifecycleId = (typeof IDS)[number][0];
 
@@ -54,18 +56,18 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
   if (!ns) return rest("run with --netns (as root) for the namespace checks");
   if (!v) return rest("no known spec version to test with");
 
-  const c1 = await ns.create();
-  const path = netnsPath(c1);
+  const path = await ctx.sandbox();
+  const c1 = nameOf(path);
   const cid1 = ctx.newContainerId();
   const linksBefore = await ns.links(c1);
   const hostBefore = await ns.links(ns.host);
-  const config = (extra: Record<string, unknown> = {}) => ({ kind: "text" as const, text: ctx.config(v, extra) });
+  const config = (verb: "ADD" | "CHECK" | "DEL", extra: Record<string, unknown> = {}) => ctx.attachmentConfig(v, path, verb, extra);
 
-  const add = await ctx.exec({ command: "ADD", stdin: config(), netns: path, containerId: cid1 });
+  const add = await ctx.exec({ command: "ADD", stdin: config("ADD"), netns: path, containerId: cid1 });
   noteFailure(ctx, add, v);
   if (!succeeded(add.out)) {
     record("netns.add", { status: "fail", message: `ADD ${failureText(add.out)}`, repro: ctx.repro(add) });
-    await ctx.exec({ command: "DEL", stdin: config(), netns: path, containerId: cid1 });
+    await ctx.exec({ command: "DEL", stdin: config("DEL"), netns: path, containerId: cid1 });
     return rest("ADD failed");
   }
   record("netns.add", { status: "pass", message: `ADD in ${c1} succeeded` });
@@ -88,7 +90,7 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
   if (!supportsCheck(v)) record("netns.check", { status: "n/a", message: `config version ${v} has no CHECK` });
   else if (!result) record("netns.check", { status: "n/a", message: "no valid ADD result to pass as prevResult" });
   else {
-    const check = await ctx.exec({ command: "CHECK", stdin: config(prev), netns: path, containerId: cid1 });
+    const check = await ctx.exec({ command: "CHECK", stdin: config("CHECK", prev), netns: path, containerId: cid1 });
     noteFailure(ctx, check, v);
     if (!succeeded(check.out)) record("netns.check", { status: "fail", message: `CHECK ${failureText(check.out)}`, repro: ctx.repro(check) });
     else if (check.out.stdout.trim()) record("netns.check", { status: "fail", message: `CHECK succeeded but printed ${check.out.stdout.trim().slice(0, 120)}`, repro: ctx.repro(check) });
@@ -103,7 +105,7 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
   else if (!created) record("netns.add-existing-ifname", { status: "n/a", message: `ADD created no interface named ${ctx.opts.ifname}` });
   else {
     cid2 = ctx.newContainerId();
-    const again = await ctx.exec({ command: "ADD", stdin: config(), netns: path, containerId: cid2 });
+    const again = await ctx.exec({ command: "ADD", stdin: config("ADD"), netns: path, containerId: cid2 });
     noteFailure(ctx, again, v);
     record(
       "netns.add-existing-ifname",
@@ -113,7 +115,7 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
     );
   }
 
-  const delConfig = passesPrevResultOnDel(v) ? config(prev) : config();
+  const delConfig = config("DEL", passesPrevResultOnDel(v) ? prev : {});
   const del = await ctx.exec({ command: "DEL", stdin: delConfig, netns: path, containerId: cid1 });
   noteFailure(ctx, del, v);
   record("netns.del", succeeded(del.out) ? { status: "pass", message: "DEL succeeded" } : { status: "fail", message: `DEL ${failureText(del.out)}`, repro: ctx.repro(del) });
@@ -126,12 +128,12 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
       : { status: "pass", message: "every interface ADD created is gone" },
   );
 
-  const del2 = await ctx.exec({ command: "DEL", stdin: config(), netns: path, containerId: cid1 });
+  const del2 = await ctx.exec({ command: "DEL", stdin: config("DEL"), netns: path, containerId: cid1 });
   noteFailure(ctx, del2, v);
   record("netns.del-again", succeeded(del2.out) ? { status: "pass", message: "a second DEL succeeded" } : { status: "fail", message: `second DEL ${failureText(del2.out)}`, repro: ctx.repro(del2) });
-  if (cid2) await ctx.exec({ command: "DEL", stdin: config(), netns: path, containerId: cid2 });
+  if (cid2) await ctx.exec({ command: "DEL", stdin: config("DEL"), netns: path, containerId: cid2 });
 
-  const readd = await ctx.exec({ command: "ADD", stdin: config(), netns: path, containerId: cid1 });
+  const readd = await ctx.exec({ command: "ADD", stdin: config("ADD"), netns: path, containerId: cid1 });
   noteFailure(ctx, readd, v);
   record(
     "netns.readd-after-del",
@@ -139,19 +141,21 @@ export async function checkLifecycle(ctx: Context, plan: Plan): Promise<void> {
       ? { status: "pass", message: "ADD after DEL succeeded" }
       : { status: "fail", message: `ADD after DEL ${failureText(readd.out)} (something of the first ADD was not released)`, repro: ctx.repro(readd) },
   );
-  await ctx.exec({ command: "DEL", stdin: succeeded(readd.out) ? delConfigFor(ctx, v, readd) : config(), netns: path, containerId: cid1 });
+  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, readd), netns: path, containerId: cid1 });
 
   record("netns.del-netns-gone", await netnsGone(ctx, ns, v));
   const gcV = plan.versions.filter((x): x is KnownVersion => isKnownVersion(x) && supportsGcStatus(x)).pop();
   if (!gcV) record("netns.gc-releases-stale", { status: "n/a", message: "the plugin claims no version with GC (1.1.0)" });
   else record("netns.gc-releases-stale", await gcReleasesStale(ctx, ns, gcV));
+  if (!ctx.opts.chained) record("chain.check-after-tamper", { status: "n/a", message: "run with --chained for a plugin that runs after an interface plugin" });
+  else record("chain.check-after-tamper", await checkAfterTamper(ctx, ns, v));
 }
 
 /** ADD, then GC with no valid attachment (the run's network is its own): a new ADD must find everything released. */
 async function gcReleasesStale(ctx: Context, ns: NamespaceSet, v: KnownVersion): Promise<Omit<CheckResult, "id" | "rule">> {
-  const stale = netnsPath(await ns.create());
+  const stale = await ctx.sandbox();
   const cidStale = ctx.newContainerId();
-  const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: stale, containerId: cidStale });
+  const add = await ctx.exec({ command: "ADD", stdin: ctx.attachmentConfig(v, stale, "ADD"), netns: stale, containerId: cidStale });
   noteFailure(ctx, add, v);
   if (!succeeded(add.out)) return { status: "n/a", message: `ADD ${failureText(add.out)}` };
   const gc = await ctx.exec({
@@ -159,12 +163,12 @@ async function gcReleasesStale(ctx: Context, ns: NamespaceSet, v: KnownVersion):
     stdin: { kind: "text", text: ctx.config(v, { "cni.dev/valid-attachments": [], "cni.dev/attachments": [] }) },
   });
   noteFailure(ctx, gc, v);
-  const fresh = netnsPath(await ns.create());
+  const fresh = await ctx.sandbox();
   const cidFresh = ctx.newContainerId();
-  const again = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: fresh, containerId: cidFresh });
+  const again = await ctx.exec({ command: "ADD", stdin: ctx.attachmentConfig(v, fresh, "ADD"), netns: fresh, containerId: cidFresh });
   noteFailure(ctx, again, v);
-  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, again), netns: fresh, containerId: cidFresh });
-  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, add), netns: stale, containerId: cidStale });
+  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, again, fresh), netns: fresh, containerId: cidFresh });
+  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, add, stale), netns: stale, containerId: cidStale });
   if (!succeeded(gc.out)) return { status: "fail", message: `GC ${failureText(gc.out)}`, repro: ctx.repro(gc) };
   if (!succeeded(again.out)) {
     return { status: "fail", message: `after GC with no valid attachment, a new ADD ${failureText(again.out)} (the stale attachment's resources were kept)`, repro: ctx.repro(again) };
@@ -172,28 +176,31 @@ async function gcReleasesStale(ctx: Context, ns: NamespaceSet, v: KnownVersion):
   return { status: "pass", message: "GC released the stale attachment: a new ADD succeeded" };
 }
 
-function delConfigFor(ctx: Context, v: KnownVersion, add: Run) {
-  const read = readResult(add, v);
-  const extra = read.ok && passesPrevResultOnDel(v) ? { prevResult: read.result.raw } : {};
-  return { kind: "text" as const, text: ctx.config(v, extra) };
+/** DEL's stdin after `add`: its result as prevResult when it printed one (0.4.0 on), else what the chain had. */
+function delConfigFor(ctx: Context, v: KnownVersion, add: Run, netns = add.inv.env.CNI_NETNS) {
+  const read = succeeded(add.out) ? readResult(add, v) : undefined;
+  const extra = read?.ok && passesPrevResultOnDel(v) ? { prevResult: read.result.raw } : {};
+  return ctx.attachmentConfig(v, netns, "DEL", extra);
 }
+
+const nameOf = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
 
 /** ADD, remove the namespace (the container died), DEL; then a new ADD must find IPAM released. */
 async function netnsGone(ctx: Context, ns: NamespaceSet, v: KnownVersion): Promise<Omit<CheckResult, "id" | "rule">> {
-  const c2 = await ns.create();
-  const path = netnsPath(c2);
+  const path = await ctx.sandbox();
+  const c2 = nameOf(path);
   const cid = ctx.newContainerId();
-  const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: path, containerId: cid });
+  const add = await ctx.exec({ command: "ADD", stdin: ctx.attachmentConfig(v, path, "ADD"), netns: path, containerId: cid });
   noteFailure(ctx, add, v);
   if (!succeeded(add.out)) return { status: "n/a", message: `ADD in a second namespace ${failureText(add.out)}` };
   await ns.remove(c2);
   const del = await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, add), netns: path, containerId: cid });
   noteFailure(ctx, del, v);
   if (!succeeded(del.out)) return { status: "fail", message: `DEL with CNI_NETNS=${path} gone ${failureText(del.out)}`, repro: ctx.repro(del) };
-  const c3 = await ns.create();
-  const again = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns: netnsPath(c3), containerId: ctx.newContainerId() });
+  const c3 = await ctx.sandbox();
+  const again = await ctx.exec({ command: "ADD", stdin: ctx.attachmentConfig(v, c3, "ADD"), netns: c3, containerId: ctx.newContainerId() });
   noteFailure(ctx, again, v);
-  await ctx.exec({ command: "DEL", stdin: succeeded(again.out) ? delConfigFor(ctx, v, again) : { kind: "text", text: ctx.config(v) }, netns: netnsPath(c3), containerId: again.inv.env.CNI_CONTAINERID ?? "" });
+  await ctx.exec({ command: "DEL", stdin: delConfigFor(ctx, v, again), netns: c3, containerId: again.inv.env.CNI_CONTAINERID ?? "" });
   if (!succeeded(again.out)) {
     return { status: "fail", message: `DEL succeeded but a new ADD then ${failureText(again.out)} (IPAM not released?)`, repro: ctx.repro(again) };
   }

@@ -1,4 +1,5 @@
 import { type Call, type CheckResult, type Context, describeEnd, errorText, failureText, readError, succeeded } from "../context.js";
+import type { StdinMode } from "../exec.js";
 import { RULES } from "../rules.js";
 import { KNOWN_VERSIONS, atLeast, supportsCheck, supportsGcStatus } from "../versions.js";
 import { type ErrorExpectation, judgeError, noteFailure, undoUnexpectedAdd } from "./expect.js";
@@ -65,7 +66,8 @@ function environmentTasks(ctx: Context, plan: Plan, v: string): Task[] {
   const tasks: Task[] = [];
   const checkV = newest(plan.versions.filter(supportsCheck));
   const gcV = newest(plan.versions.filter(supportsGcStatus));
-  const cfg = ctx.config(v);
+  // An ADD's config: with --chained it carries the prevResult, so only the fault under test is wrong.
+  const cfg = text(ctx.attachmentConfig(v, undefined, "ADD"));
   // Each missing variable on its own, everything else valid.
   const required: Array<[verb: string, version: string | undefined, names: string[]]> = [
     ["ADD", v, ["CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME"]],
@@ -81,7 +83,7 @@ function environmentTasks(ctx: Context, plan: Plan, v: string): Task[] {
         tasks.push({ serial: true, run: async () => ({ id, status: "n/a", rule, message: `the plugin claims no version with ${verb}` }) });
         continue;
       }
-      const stdin = verb === "CHECK" ? ctx.config(version, { prevResult: syntheticPrevResult(ctx, version) }) : ctx.config(version);
+      const stdin = verb === "CHECK" ? ctx.config(version, { prevResult: syntheticPrevResult(ctx, version) }) : text(ctx.attachmentConfig(version, undefined, verb as "ADD" | "DEL"));
       const call = async (): Promise<Call> => ({ command: verb, stdin: { kind: "text", text: stdin }, netns: await ctx.probeNetns(), env: { [name]: undefined } });
       tasks.push({ serial: false, run: mustFail(ctx, call, { id, rule, codes: [4], mustName: name, expectedVersion: version }) });
     }
@@ -154,6 +156,8 @@ function environmentTasks(ctx: Context, plan: Plan, v: string): Task[] {
   return tasks;
 }
 
+const text = (s: StdinMode): string => (s.kind === "text" ? s.text : "");
+
 function inputTasks(ctx: Context, v: string): Task[] {
   const tasks: Task[] = [];
   const badStdin: Array<[string, string, string, number[]]> = [
@@ -167,7 +171,7 @@ function inputTasks(ctx: Context, v: string): Task[] {
     tasks.push({ serial: false, run: mustFail(ctx, call, { id, rule: id.startsWith("stdin.not-object") ? RULES.notObject : RULES.decode, codes }) });
   }
 
-  const { name: _dropped, ...withoutName } = JSON.parse(ctx.config(v)) as Record<string, unknown>;
+  const { name: _dropped, ...withoutName } = JSON.parse(text(ctx.attachmentConfig(v, undefined, "ADD"))) as Record<string, unknown>;
   const badConfigs: Array<[string, string, string, number[], boolean]> = [
     ["config.missing-name", JSON.stringify(withoutName), RULES.missingName, [7], false],
     ["config.invalid-name", JSON.stringify({ ...withoutName, name: "bad name/with spaces" }), RULES.invalidName, [7], true],
@@ -190,10 +194,11 @@ function inputTasks(ctx: Context, v: string): Task[] {
 async function checkOptionalPath(ctx: Context, verb: string, version: string): Promise<CheckResult> {
   const id = `env.optional.${verb}.CNI_PATH`;
   const rule = RULES.optionalPath(verb);
+  const netns = verb === "ADD" ? await ctx.sandbox() : undefined;
   const run = await ctx.exec({
     command: verb,
-    stdin: { kind: "text", text: ctx.config(version) },
-    ...(verb === "ADD" ? { netns: await ctx.probeNetns() } : {}),
+    stdin: verb === "STATUS" ? { kind: "text", text: ctx.config(version) } : ctx.attachmentConfig(version, netns, verb as "ADD" | "DEL"),
+    ...(netns ? { netns } : {}),
     env: { CNI_PATH: undefined },
   });
   noteFailure(ctx, run, version);

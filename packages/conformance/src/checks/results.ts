@@ -1,10 +1,10 @@
 import { type CheckResult, type Context, type Run, describeEnd, errorText, failureText, readError, succeeded } from "../context.js";
-import { type ResultView, excerpt, parseSingleDocument, validateResult } from "../documents.js";
+import { type ResultInterface, type ResultIp, type ResultView, excerpt, parseSingleDocument, validateResult } from "../documents.js";
 import { RULES } from "../rules.js";
 import { type KnownVersion, isKnownVersion, passesPrevResultOnDel, supportsChaining, supportsCheck, supportsGcStatus } from "../versions.js";
 import { noteFailure } from "./expect.js";
 import type { Plan } from "./protocol.js";
-import { PREV, syntheticPrevResult } from "./synthetic.js";
+import { syntheticPrevResult } from "./synthetic.js";
 
 /** Reads an ADD's stdout as a result of `version`; the reason names the first thing wrong. */
 export function readResult(run: Run, version: KnownVersion): { ok: true; result: ResultView } | { ok: false; reason: string } {
@@ -35,12 +35,18 @@ export async function checkResults(ctx: Context, plan: Plan): Promise<ResultView
   const tally: Tally = { dels: [], delFailures: [], checks: [], checkFailures: [] };
   let newestResult: ResultView | undefined;
   let newestRun: Run | undefined;
+  let last: { v: KnownVersion; netns: string; containerId: string } | undefined;
   for (const v of plan.versions.filter(isKnownVersion)) {
     const id = `result.${v}`;
     const rule = RULES.result(v);
-    const netns = await ctx.probeNetns();
+    if (ctx.opts.chained && !supportsChaining(v)) {
+      ctx.record({ id, status: "n/a", rule, message: `a chained plugin gets a prevResult from spec 0.3.0 on (${v} has no chains)` });
+      continue;
+    }
+    const netns = await ctx.sandbox();
     const containerId = ctx.newContainerId();
-    const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns, containerId });
+    last = { v, netns, containerId };
+    const add = await ctx.exec({ command: "ADD", stdin: ctx.attachmentConfig(v, netns, "ADD"), netns, containerId });
     noteFailure(ctx, add, v);
     if (!succeeded(add.out)) {
       // A hang or a crash is never explained by the missing namespace.
@@ -60,10 +66,31 @@ export async function checkResults(ctx: Context, plan: Plan): Promise<ResultView
     }
     await settle(ctx, tally, v, netns, containerId, read.ok ? (read.result.raw as Record<string, unknown>) : undefined, true);
   }
+  await checkRepeatedDel(ctx, last);
   recordTally(ctx, tally);
   recordIfname(ctx, newestResult, newestRun);
   await checkKubernetesArgs(ctx, plan, newestRun !== undefined);
   return newestResult;
+}
+
+/**
+ * The attachment of the newest version was just deleted: a second DEL of the same container ID
+ * must succeed too. Needs no namespace: the rule is about the plugin's own state.
+ */
+async function checkRepeatedDel(ctx: Context, last: { v: KnownVersion; netns: string; containerId: string } | undefined): Promise<void> {
+  const id = "del.repeated";
+  const rule = RULES.nsDelAgain;
+  if (!last) {
+    ctx.record({ id, status: "n/a", rule, message: "no version to test with" });
+    return;
+  }
+  const del = await ctx.exec({ command: "DEL", stdin: ctx.attachmentConfig(last.v, last.netns, "DEL"), netns: last.netns, containerId: last.containerId });
+  noteFailure(ctx, del, last.v);
+  ctx.record(
+    succeeded(del.out)
+      ? { id, status: "pass", rule, message: `a second DEL of ${last.containerId} succeeded` }
+      : { id, status: "fail", rule, message: `a second DEL of ${last.containerId} ${failureText(del.out)}`, repro: ctx.repro(del) },
+  );
 }
 
 /** What kubelet's runtimes (containerd, CRI-O) put in CNI_ARGS for every pod. */
@@ -79,14 +106,14 @@ async function checkKubernetesArgs(ctx: Context, plan: Plan, baselineAdded: bool
     ctx.record({ id, status: "n/a", rule, message: "no ADD without CNI_ARGS succeeded to compare with" });
     return;
   }
-  const netns = await ctx.probeNetns();
+  const netns = await ctx.sandbox();
   const containerId = ctx.newContainerId();
   const env = { CNI_ARGS: KUBERNETES_CNI_ARGS };
-  const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v) }, netns, containerId, env });
+  const add = await ctx.exec({ command: "ADD", stdin: ctx.attachmentConfig(v, netns, "ADD"), netns, containerId, env });
   noteFailure(ctx, add, v);
   const read = succeeded(add.out) ? readResult(add, v) : undefined;
   const prev = read?.ok && passesPrevResultOnDel(v) ? { prevResult: read.result.raw } : {};
-  const del = await ctx.exec({ command: "DEL", stdin: { kind: "text", text: ctx.config(v, prev) }, netns, containerId, env });
+  const del = await ctx.exec({ command: "DEL", stdin: ctx.attachmentConfig(v, netns, "DEL", prev), netns, containerId, env });
   noteFailure(ctx, del, v);
   if (!succeeded(add.out)) ctx.record({ id, status: "fail", rule, message: `ADD with Kubernetes CNI_ARGS ${failureText(add.out)}`, repro: ctx.repro(add) });
   else if (!succeeded(del.out)) ctx.record({ id, status: "fail", rule, message: `DEL with Kubernetes CNI_ARGS ${failureText(del.out)}`, repro: ctx.repro(del) });
@@ -109,7 +136,7 @@ async function settle(
     (succeeded(check.out) ? tally.checks : tally.checkFailures).push(check);
   }
   const withPrev = prevResult && passesPrevResultOnDel(v) ? { prevResult } : {};
-  const del = await ctx.exec({ command: "DEL", stdin: { kind: "text", text: ctx.config(v, withPrev) }, netns, containerId });
+  const del = await ctx.exec({ command: "DEL", stdin: ctx.attachmentConfig(v, netns, "DEL", withPrev), netns, containerId });
   noteFailure(ctx, del, v);
   if (added) (succeeded(del.out) ? tally.dels : tally.delFailures).push(del);
 }
@@ -170,13 +197,8 @@ export async function checkChaining(ctx: Context, plan: Plan): Promise<void> {
   for (const v of plan.versions.filter((x): x is KnownVersion => isKnownVersion(x) && supportsChaining(x))) {
     const id = `chain.prevresult.${v}`;
     const rule = RULES.chain;
-    const netns = await ctx.probeNetns();
-    if (ctx.ns) {
-      const name = netns.slice(netns.lastIndexOf("/") + 1);
-      // When the name already exists (lo), the earlier plugin "configured" it rather than created it.
-      const exists = (await ctx.ns.links(name)).some((l) => l.ifname === ctx.opts.ifname);
-      if (!exists) await ctx.ns.addStandIn(name, ctx.opts.ifname, PREV.mac, PREV.address);
-    }
+    // With --netns the interface prevResult names really exists: a veth pair an interface plugin would have made.
+    const netns = await ctx.sandbox(true);
     const prevResult = syntheticPrevResult(ctx, v, netns);
     const containerId = ctx.newContainerId();
     const add = await ctx.exec({ command: "ADD", stdin: { kind: "text", text: ctx.config(v, { prevResult }) }, netns, containerId });
@@ -185,25 +207,43 @@ export async function checkChaining(ctx: Context, plan: Plan): Promise<void> {
     if (add.out.timedOut || add.out.spawnError !== undefined || add.out.signal !== null) {
       ctx.record({ id, status: "fail", rule, message: `ADD with a prevResult ${describeEnd(add.out)}`, repro: ctx.repro(add) });
     } else if (!succeeded(add.out)) {
-      ctx.record({ id, status: "n/a", rule, message: `ADD with a prevResult ${failureText(add.out)}: the plugin does not run chained after another` });
+      if (ctx.opts.chained && ctx.ns) ctx.record({ id, status: "fail", rule, message: `ADD with a matching prevResult ${failureText(add.out)}`, repro: ctx.repro(add) });
+      else if (ctx.opts.chained) ctx.record({ id, status: "n/a", rule, message: `ADD with a prevResult ${failureText(add.out)}; without --netns there is no namespace to add to` });
+      else ctx.record({ id, status: "n/a", rule, message: `ADD with a prevResult ${failureText(add.out)}: the plugin does not run chained after another` });
     } else {
       const read = readResult(add, v);
       if (!read.ok) ctx.record({ id, status: "fail", rule, message: read.reason, repro: ctx.repro(add) });
       else {
         output = read.result.raw;
-        const hasIp = read.result.ips.some((i) => i.address === PREV.address);
-        const hasIface = read.result.interfaces.some((i) => i.name === ctx.opts.ifname && i.sandbox === netns);
-        const missing = [hasIp ? "" : `ip ${PREV.address}`, hasIface ? "" : `interface ${ctx.opts.ifname} in ${netns}`].filter(Boolean);
-        if (!missing.length) ctx.record({ id, status: "pass", rule, message: "prevResult's interface and address are in the output" });
-        else if (!hasIp && !hasIface)
-          ctx.record({ id, status: "n/a", rule, message: "the output replaces prevResult with the plugin's own result: it acts as the first plugin of a chain" });
-        else ctx.record({ id, status: "fail", rule, message: `the output keeps part of prevResult but lost ${missing.join(" and ")}`, repro: ctx.repro(add) });
+        ctx.record(judgeEcho(ctx, prevResult, read.result, add));
       }
     }
     const delConf = ctx.config(v, passesPrevResultOnDel(v) ? { prevResult: output ?? prevResult } : {});
     const del = await ctx.exec({ command: "DEL", stdin: { kind: "text", text: delConf }, netns, containerId });
     noteFailure(ctx, del, v);
   }
+}
+
+/**
+ * Whether an ADD's output kept what prevResult held: every interface (by name and sandbox; a
+ * chained plugin may change a MAC) and every address. Without --chained, an output that keeps
+ * none of it is a first plugin of a chain ignoring prevResult (n/a); with it, that is a failure.
+ */
+function judgeEcho(ctx: Context, prev: Record<string, unknown>, out: ResultView, add: Run): CheckResult {
+  const id = `chain.prevresult.${String(prev.cniVersion)}`;
+  const rule = RULES.chain;
+  const ifaces = (prev.interfaces ?? []) as ResultInterface[];
+  const ips = (prev.ips ?? []) as ResultIp[];
+  const lostIfaces = ifaces.filter((p) => !out.interfaces.some((o) => o.name === p.name && (o.sandbox ?? "") === (p.sandbox ?? "")));
+  const lostIps = ips.filter((p) => !out.ips.some((o) => o.address === p.address));
+  const lost = [...lostIfaces.map((i) => `interface ${i.name}${i.sandbox ? ` in ${i.sandbox}` : " (host)"}`), ...lostIps.map((i) => `ip ${i.address}`)];
+  if (!lost.length) return { id, status: "pass", rule, message: "prevResult's interfaces and addresses are in the output" };
+  const keptNothing = lostIfaces.length === ifaces.length && lostIps.length === ips.length;
+  if (keptNothing && !ctx.opts.chained) {
+    return { id, status: "n/a", rule, message: "the output replaces prevResult with the plugin's own result: it acts as the first plugin of a chain" };
+  }
+  const what = keptNothing ? "the output does not echo prevResult: it lost" : "the output keeps part of prevResult but lost";
+  return { id, status: "fail", rule, message: `${what} ${lost.join(", ")}`, repro: ctx.repro(add) };
 }
 
 /** GC and STATUS for plugins that claim 1.1.0: success prints nothing. */

@@ -10,16 +10,24 @@ export const PREV = {
   nameserver: "169.254.77.53",
 } as const;
 
-/** A prevResult in the shape of `version`, describing CNI_IFNAME inside `sandbox`. */
+/** How the stand-in predecessor wires a container (--chained --netns): the values of PREV. */
+export const PREV_WIRING = { mac: PREV.mac, cidr: PREV.address, gateway: PREV.gateway, route: PREV.route } as const;
+
+/**
+ * A prevResult in the shape of `version`, describing CNI_IFNAME inside `sandbox`; when a
+ * predecessor really made a veth for that sandbox, its host end is listed first, as ptp lists it.
+ */
 export function syntheticPrevResult(ctx: Context, version: string, sandbox: string = ABSENT_NETNS): Record<string, unknown> {
   const dns = { nameservers: [PREV.nameserver] };
   if (!atLeast(version, "0.3.0")) {
     return { cniVersion: version, ip4: { ip: PREV.address, gateway: PREV.gateway, routes: [{ dst: PREV.route, gw: PREV.gateway }] }, dns };
   }
-  const ip = { address: PREV.address, gateway: PREV.gateway, interface: 0, ...(atLeast(version, "1.0.0") ? {} : { version: "4" }) };
+  const host = ctx.predecessors.get(sandbox);
+  const hostIfaces = host ? [{ name: host.hostIf, mac: host.hostMac }] : [];
+  const ip = { address: PREV.address, gateway: PREV.gateway, interface: hostIfaces.length, ...(atLeast(version, "1.0.0") ? {} : { version: "4" }) };
   return {
     cniVersion: version,
-    interfaces: [{ name: ctx.opts.ifname, mac: PREV.mac, sandbox }],
+    interfaces: [...hostIfaces, { name: ctx.opts.ifname, mac: PREV.mac, sandbox }],
     ips: [ip],
     routes: [{ dst: PREV.route, gw: PREV.gateway }],
     dns,
