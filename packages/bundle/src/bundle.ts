@@ -55,12 +55,21 @@ async function resolveSource(src: BundleSource): Promise<ResolvedSource> {
   return { cwd, applets, single: src.entry === undefined ? undefined : (applets.main as string) };
 }
 
+/**
+ * esbuild keeps an entry's own `#!` line at the top of its output; the
+ * executable writes its own (a SEA none), and a second one, or one inside the
+ * load guard's or the code cache loader's function, is a SyntaxError.
+ */
+function withoutHashbang(code: string): string {
+  return code.startsWith("#!") ? code.slice(code.indexOf("\n") + 1) : code;
+}
+
 async function runEsbuild(options: BuildOptions, what: string): Promise<{ code: string; metafile: Metafile }> {
   try {
     const r = await build(options);
     const out = r.outputFiles?.[0];
     if (!out || !r.metafile) throw new Error("esbuild returned no output");
-    return { code: out.text, metafile: r.metafile };
+    return { code: withoutHashbang(out.text), metafile: r.metafile };
   } catch (e) {
     const failure = e as Partial<BuildFailure>;
     const lines = (failure.errors ?? []).map((m) => {
@@ -146,7 +155,7 @@ export async function bundleEntries(
   const base = { ...baseOptions(cwd, options.external, options.lazyBuiltins), outdir: resolve(cwd, ".tscni-bundle-virtual") };
   const all = async (minify: boolean, which: number[]) => {
     const r = await build({ ...base, minify, entryPoints: which.map((i) => points[i] as { in: string; out: string }) });
-    const byOut = new Map((r.outputFiles ?? []).map((f) => [f.path, f.text]));
+    const byOut = new Map((r.outputFiles ?? []).map((f) => [f.path, withoutHashbang(f.text)]));
     return { metafile: r.metafile as Metafile, code: (i: number) => byOut.get(resolve(base.outdir, `entry-${i}.js`)) };
   };
   const checked = entries.flatMap((e, i) => (e.requirePluginMain === false ? [] : [i]));

@@ -10,8 +10,9 @@ import { writeSync } from "node:fs";
  * nowhere left to report anything, and the status still tells.
  *
  * Returns the tool's way to set its exit status (use it instead of
- * process.exitCode). The same rule is in every CLI of the project; each
- * package has its own copy so none depends on another for it.
+ * process.exitCode). Every CLI of the project follows this rule: tscni
+ * imports it from here; cnitool and cni-conformance, which must not depend on
+ * the bundler, and create-tscni, which has no dependencies, keep a copy.
  */
 export function guardClosedOutput(tool: string): (status: number) => void {
   let lost = false;

@@ -184,6 +184,16 @@ describe("refusals: a clear error, and nothing written", () => {
     expect(await readdir(out)).toEqual([]);
   });
 
+  it.each([[{}], [{ codeCache: true }], [{ requirePluginMain: false }]])("an entry with its own #! line runs: %j", async (extra) => {
+    const out = await emptyDir();
+    const built = await buildExecutable({ entry: fixture("with-hashbang.ts"), outFile: join(out, "p"), ...extra });
+    const text = await readFile(built.path, "utf8");
+    expect(text.split("\n").filter((l) => l.startsWith("#!"))).toHaveLength(1);
+    const r = await execLikeRuntime(built.path, { CNI_COMMAND: "VERSION" }, '{"cniVersion":"1.0.0"}');
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 60_000);
+
   it("replacing an existing executable keeps the old one when the build fails", async () => {
     const out = await emptyDir();
     const dest = join(out, "noop");

@@ -10,8 +10,8 @@ import { writeSync } from "node:fs";
  * nowhere left to report anything, and the status still tells.
  *
  * Returns the tool's way to set its exit status (use it instead of
- * process.exitCode). The same rule is in every CLI of the project; each
- * package has its own copy so none depends on another for it.
+ * process.exitCode). A copy of @tscni/bundle's guardClosedOutput, the rule
+ * every CLI of the project follows: this package must not depend on the bundler.
  */
 export function guardClosedOutput(tool: string): (status: number) => void {
   let lost = false;

@@ -6,6 +6,7 @@
  * options after `--`) and by `npx create-tscni <dir>`. Exit 0 on success, 2 on
  * a usage mistake (with the reason), 1 on anything else.
  */
+import { writeSync } from "node:fs";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { createProject, TEMPLATES, type TemplateName, UsageError } from "./create.js";
@@ -62,3 +63,17 @@ function run(argv: string[]): number {
 }
 
 process.exitCode = run(process.argv.slice(2));
+// A closed stdout (`create-tscni x | head -0`): one line on stderr and exit 1, never a stack trace. No dependency
+// for it (create-tscni has none): the rule of @tscni/bundle's guardClosedOutput, inlined.
+let lost = false;
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (!process.exitCode) process.exitCode = 1;
+  if (lost) return;
+  lost = true;
+  try {
+    writeSync(2, `create-tscni: cannot write to stdout (${e.code ?? e.message}): output lost\n`);
+  } catch {
+    // stderr is closed too
+  }
+});
+process.stderr.on("error", () => {});

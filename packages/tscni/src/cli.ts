@@ -7,8 +7,9 @@
 //   tscni daemon    ...   (daemon mode; see `tscni daemon --help`)
 //
 // Exit status: 0 done, 1 failed (one line: what and why), 2 usage.
+import { guardClosedOutput } from "@tscni/bundle";
 import { runCli } from "./main.js";
 
-void runCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+// A closed stdout/stderr: one line on stderr and a meaningful status, never a stack trace.
+const exitWith = guardClosedOutput("tscni");
+void runCli(process.argv.slice(2)).then(exitWith);
