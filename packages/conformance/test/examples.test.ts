@@ -21,8 +21,12 @@ const HOW: Record<string, { config?: string; args?: string[]; netns: boolean }> 
   bridge: { netns: true, config: "bridge" },
 };
 
+// Judged as the kind of plugin they are in kinds.test.ts: the chained ones with --chained, and
+// cluster-ipam with --ipam on a real etcd (its config must name one).
+const ELSEWHERE = new Set(["tuning", "bandwidth", "portmap", "cluster-ipam"]);
+
 const built = readdirSync(join(ROOT, "examples"))
-  .filter((name) => existsSync(join(ROOT, "examples", name, "src/main.ts")) && existsSync(join(ROOT, "dist/bin", name)))
+  .filter((name) => !ELSEWHERE.has(name) && existsSync(join(ROOT, "examples", name, "src/main.ts")) && existsSync(join(ROOT, "dist/bin", name)))
   .sort()
   .map((name) => ({ name, ...(HOW[name] ?? { netns: false }) }));
 
