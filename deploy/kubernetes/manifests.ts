@@ -185,8 +185,9 @@ export function serviceAccount(o: Options = DEFAULTS): ServiceAccount {
  * (its podCIDR) for routed pod traffic between nodes.
  */
 export function configMap(o: Options = DEFAULTS): ConfigMap {
+  // 1.1.0: runtimes send STATUS only to networks of this version or later (see docs/guide/deploying.md).
   const conflist = {
-    cniVersion: "1.0.0",
+    cniVersion: "1.1.0",
     name: "tscni",
     plugins: [
       { type: "bridge", bridge: "tscni0", isGateway: true, ipMasq: true, ipam: { type: "host-local", ranges: [[{ subnet: "10.244.0.0/24" }]], routes: [{ dst: "0.0.0.0/0" }] } },
