@@ -9,7 +9,8 @@ import type { CmdArgs } from "@tscni/skel";
 import { CniError, ErrorCode } from "@tscni/types";
 import type { NetConf } from "@tscni/types";
 
-function buildSchema() {
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
+export function bridgeConfigSchema() {
   return z.object({
     bridge: z.optional(z.string().check(z.refine((s) => ifNameProblem(s) === undefined, "not a valid interface name"))),
     isGateway: z.optional(z.boolean()),
@@ -28,12 +29,7 @@ function buildSchema() {
   });
 }
 
-let schema: ReturnType<typeof buildSchema> | undefined;
-export function bridgeConfigSchema(): ReturnType<typeof buildSchema> {
-  return (schema ??= buildSchema());
-}
-
-export type BridgeConfig = z.infer<ReturnType<typeof buildSchema>>;
+export type BridgeConfig = z.infer<ReturnType<typeof bridgeConfigSchema>>;
 export type BridgeArgs = CmdArgs<NetConf & BridgeConfig>;
 
 /** What the steps work with: defaults applied, implications resolved. */

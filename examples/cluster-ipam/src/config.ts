@@ -27,14 +27,9 @@ import type { CmdArgs } from "@tscni/skel";
 import { CniError, type DNS, ErrorCode, type NetConf, type Route } from "@tscni/types";
 import * as z from "zod/mini";
 
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
 export function clusterIpamConfigSchema() {
-  const range = z.looseObject({
-    subnet: z.string(),
-    rangeStart: z.optional(z.string()),
-    rangeEnd: z.optional(z.string()),
-    gateway: z.optional(z.string()),
-  });
-  const { route, dns, args } = ipamConfigShapes();
+  const { range, route, dns, args } = ipamConfigShapes();
   return z.looseObject({
     ipam: z.looseObject({
       type: z.optional(z.string()),

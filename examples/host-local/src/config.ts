@@ -26,15 +26,10 @@ import type { CmdArgs } from "@tscni/skel";
 import { CniError, type DNS, ErrorCode, type NetConf, type Route } from "@tscni/types";
 import * as z from "zod/mini";
 
-function buildSchema() {
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
+export function hostLocalConfigSchema() {
   // Loose here so DEL and GC still run for a config edited after ADD; ADD refuses unknown keys (rangeSetsOf).
-  const range = z.looseObject({
-    subnet: z.string(),
-    rangeStart: z.optional(z.string()),
-    rangeEnd: z.optional(z.string()),
-    gateway: z.optional(z.string()),
-  });
-  const { route, dns, args } = ipamConfigShapes();
+  const { range, route, dns, args } = ipamConfigShapes();
   return z.looseObject({
     ipam: z.looseObject({
       type: z.optional(z.string()),
@@ -66,12 +61,7 @@ function buildSchema() {
   });
 }
 
-let schema: ReturnType<typeof buildSchema> | undefined;
-export function hostLocalConfigSchema(): ReturnType<typeof buildSchema> {
-  return (schema ??= buildSchema());
-}
-
-export type HostLocalConfig = NetConf & z.infer<ReturnType<typeof buildSchema>>;
+export type HostLocalConfig = NetConf & z.infer<ReturnType<typeof hostLocalConfigSchema>>;
 export type HostLocalArgs = CmdArgs<HostLocalConfig>;
 
 function invalid(path: string, message: string, value?: string): CniError {

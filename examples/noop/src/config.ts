@@ -9,7 +9,8 @@ import * as z from "zod/mini";
 export const SCRIPTED_VERBS = ["ADD", "DEL", "CHECK", "GC", "STATUS"] as const;
 export type ScriptedVerb = (typeof SCRIPTED_VERBS)[number];
 
-function buildSchema() {
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
+export function noopConfigSchema() {
   const verb = z.enum(SCRIPTED_VERBS);
   const errorObject = z.object({
     code: z.int().check(z.nonnegative()),
@@ -32,10 +33,5 @@ function buildSchema() {
   });
 }
 
-let schema: ReturnType<typeof buildSchema> | undefined;
-export function noopConfigSchema(): ReturnType<typeof buildSchema> {
-  return (schema ??= buildSchema());
-}
-
-export type NoopConfig = z.infer<ReturnType<typeof buildSchema>>;
+export type NoopConfig = z.infer<ReturnType<typeof noopConfigSchema>>;
 export type NoopArgs = CmdArgs<NetConf & NoopConfig>;

@@ -9,6 +9,7 @@ import type { CmdArgs } from "@tscni/skel";
 import { CniError, ErrorCode, type NetConf } from "@tscni/types";
 import * as z from "zod/mini";
 
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
 export function portmapConfigSchema() {
   const mapping = z.looseObject({
     hostPort: z.number(),

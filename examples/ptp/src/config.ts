@@ -9,7 +9,8 @@ import { CniError, ErrorCode } from "@tscni/types";
 import type { NetConf } from "@tscni/types";
 import * as z from "zod/mini";
 
-function buildSchema() {
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
+export function ptpConfigSchema() {
   return z.object({
     mtu: z.optional(z.int().check(z.gte(68), z.lte(65535))),
     ipMasq: z.optional(z.boolean()),
@@ -17,12 +18,7 @@ function buildSchema() {
   });
 }
 
-let schema: ReturnType<typeof buildSchema> | undefined;
-export function ptpConfigSchema(): ReturnType<typeof buildSchema> {
-  return (schema ??= buildSchema());
-}
-
-export type PtpConfig = z.infer<ReturnType<typeof buildSchema>>;
+export type PtpConfig = z.infer<ReturnType<typeof ptpConfigSchema>>;
 export type PtpArgs = CmdArgs<NetConf & PtpConfig>;
 
 export function refuseUnsupported(config: PtpConfig): void {

@@ -24,7 +24,8 @@ import type { CmdArgs } from "@tscni/skel";
 import { CniError, type DNS, ErrorCode, type IPConfig, type NetConf, type Route } from "@tscni/types";
 import * as z from "zod/mini";
 
-function buildSchema() {
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
+export function staticConfigSchema() {
   // Loose here so DEL never fails on a config edited after ADD; ADD refuses unknown keys (fromConfig).
   const address = z.looseObject({ address: z.string(), gateway: z.optional(z.string()) });
   const { route, dns, args } = ipamConfigShapes();
@@ -40,12 +41,7 @@ function buildSchema() {
   });
 }
 
-let schema: ReturnType<typeof buildSchema> | undefined;
-export function staticConfigSchema(): ReturnType<typeof buildSchema> {
-  return (schema ??= buildSchema());
-}
-
-export type StaticConfig = NetConf & z.infer<ReturnType<typeof buildSchema>>;
+export type StaticConfig = NetConf & z.infer<ReturnType<typeof staticConfigSchema>>;
 export type StaticArgs = CmdArgs<StaticConfig>;
 
 export interface StaticSettings {

@@ -10,6 +10,7 @@ import type { CmdArgs } from "@tscni/skel";
 import { CniError, ErrorCode, type NetConf } from "@tscni/types";
 import * as z from "zod/mini";
 
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema). */
 export function tuningConfigSchema() {
   return z.looseObject({
     sysctl: z.optional(z.record(z.string(), z.string())),

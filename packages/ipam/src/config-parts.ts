@@ -20,6 +20,12 @@ export type DnsInput = { [K in keyof DNS]?: DNS[K] | undefined };
 function buildShapes() {
   // Loose: a plugin's DEL must still run for a config edited after ADD.
   return {
+    range: z.looseObject({
+      subnet: z.string(),
+      rangeStart: z.optional(z.string()),
+      rangeEnd: z.optional(z.string()),
+      gateway: z.optional(z.string()),
+    }),
     route: z.looseObject({
       dst: z.string(),
       gw: z.optional(z.string()),
@@ -41,7 +47,7 @@ function buildShapes() {
 
 let shapes: ReturnType<typeof buildShapes> | undefined;
 /**
- * The zod/mini shapes of `ipam.routes[i]`, `ipam.dns` and the config's `args`
+ * The zod/mini shapes of a range (`ipam.ranges[i][j]`), `ipam.routes[i]`, `ipam.dns` and the config's `args`
  * key (`args.cni.ips`), for a plugin's own config schema. Built on first call,
  * from inside the plugin's schema builder, so nothing is built at import.
  */

@@ -34,3 +34,5 @@ export { CLAIMS_DIR, DEFAULT_DATA_DIR, DiskStore, formatOwner, parseOwner } from
 export { parseResolvConf, readResolvConf } from "./resolv-conf.js";
 export type { DnsInput, RequestedAddress, RequestOptions, RequestSources, RouteInput } from "./config-parts.js";
 export { checkDns, checkRoutes, describeRequest, ipamConfigShapes, requestedAddresses } from "./config-parts.js";
+export type { HeldCheck } from "./held.js";
+export { checkHeldAddresses } from "./held.js";
