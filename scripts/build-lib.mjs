@@ -10,7 +10,7 @@
 // reaches into another package by a relative path (declaration emit could otherwise invent one).
 //
 // Each package's dist is written beside it and swapped in by rename, so a reader never sees half a dist.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -163,5 +163,51 @@ for (const pkg of packages) {
   swapIn(fresh, join(pkgDir, "dist"), stale);
 }
 
+/**
+ * The workspace's node_modules/.bin links for our bins. npm links a bin only if its target exists, and after
+ * `npm ci` dist/ does not (nothing builds at install), so `npm ci && npm run build` would leave no cnitool,
+ * cni-bundle or cni-conformance in node_modules/.bin. The links are npm's own shape (../<name>/<bin path>), and
+ * made only for packages npm linked into node_modules, so a later npm install sees nothing to change.
+ */
+function linkWorkspaceBins() {
+  const binDir = join(root, "node_modules", ".bin");
+  let linked = 0;
+  for (const pkg of packages) {
+    const manifest = manifests.get(pkg);
+    const installed = join(root, "node_modules", manifest.name);
+    let target;
+    try {
+      target = realpathSync(installed);
+    } catch {
+      continue; // not installed in this workspace (a lone clone without npm ci)
+    }
+    if (target !== realpathSync(join(packagesDir, pkg))) continue;
+    const bins = typeof manifest.bin === "string" ? { [manifest.name.replace(/^@[^/]+\//, "")]: manifest.bin } : (manifest.bin ?? {});
+    for (const [name, path] of Object.entries(bins)) {
+      const link = join(binDir, name);
+      const want = join("..", manifest.name, path);
+      let have;
+      try {
+        have = readlinkSync(link);
+      } catch {
+        // absent (or not a link: then symlinkSync below fails loudly, which is right)
+      }
+      if (have === want) continue;
+      mkdirSync(binDir, { recursive: true });
+      if (have !== undefined) rmSync(link, { force: true });
+      try {
+        symlinkSync(want, link);
+        linked++;
+      } catch (e) {
+        // Another build linked it between our look and our link.
+        if (e.code !== "EEXIST" || readlinkSync(link) !== want) throw e;
+      }
+    }
+  }
+  return linked;
+}
+const linkedBins = linkWorkspaceBins();
+
 const ms = Math.round(performance.now() - started);
-process.stdout.write(`build-lib: ${packages.length} packages, ${fileCount} files in packages/*/dist (${ms} ms)\n`);
+const links = linkedBins ? `, ${linkedBins} bin links made in node_modules/.bin` : "";
+process.stdout.write(`build-lib: ${packages.length} packages, ${fileCount} files in packages/*/dist${links} (${ms} ms)\n`);

@@ -60,7 +60,8 @@ async function targets() {
   }
   for (const pkg of (await readdir(join(root, "packages"))).sort()) {
     const entry = join(root, "packages", pkg, "src", "cli.ts");
-    if (!(await exists(entry))) continue;
+    // create-tscni copies the templates that ship beside its dist/: a lone bundle of it could not find them.
+    if (pkg === "create-tscni" || !(await exists(entry))) continue;
     const manifest = JSON.parse(await readFile(join(root, "packages", pkg, "package.json"), "utf8"));
     for (const name of Object.keys(manifest.bin ?? { [pkg]: "" })) out.push({ name, entry, plugin: false });
   }

@@ -2,13 +2,27 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TEMPLATES, createProject } from "../src/index.js";
 
 const root = resolve(import.meta.dirname, "../../..");
-const cli = join(root, "dist", "bin", "create-tscni");
+const pkgDir = resolve(import.meta.dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "create-tscni-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/**
+ * The CLI laid out as the package ships it (dist/cli.js beside templates/ and package.json, which it finds
+ * relative to itself), bundled from src/ by esbuild so the test needs no library build. The published bin
+ * itself runs in test/registry.test.ts (npm create tscni@latest).
+ */
+const cliPackage = join(work, "cli-package");
+const cli = join(cliPackage, "dist", "cli.js");
+beforeAll(async () => {
+  await build({ entryPoints: [join(pkgDir, "src", "cli.ts")], outfile: cli, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error" });
+  symlinkSync(join(pkgDir, "templates"), join(cliPackage, "templates"));
+  symlinkSync(join(pkgDir, "package.json"), join(cliPackage, "package.json"));
+});
 const ownVersion = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")).version as string;
 
 function listFiles(dir: string, rel = ""): string[] {
@@ -44,13 +58,18 @@ describe("create-tscni", () => {
     const dir = join(work, `tc-${template}`);
     createProject({ dir, template, name: `tc-${template}` });
     symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-    const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json", "--customConditions", "source"], { cwd: dir, encoding: "utf8" });
+    // Through the "source" condition tsc reads the packages' sources, and @tscni/bundle's need the ambient module
+    // declaration the workspace keeps for postject (its dist .d.ts do not mention postject).
+    const tsconfig = { extends: "./tsconfig.json", files: [join(root, "packages", "bundle", "src", "postject.d.ts")], include: ["src", "test"] };
+    writeFileSync(join(dir, "tsconfig.workspace.json"), JSON.stringify(tsconfig));
+    const tsc = join(root, "node_modules/typescript/bin/tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.workspace.json", "--customConditions", "source"], { cwd: dir, encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
   }, 120_000);
 
   describe("the CLI", () => {
-    const run = (args: string[]) => spawnSync(cli, args, { cwd: work, encoding: "utf8" });
+    const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: work, encoding: "utf8" });
 
     test("creates a project and says what to do next", () => {
       const r = run(["cli-made", "--template", "chained", "--name", "mtu-setter"]);

@@ -9,7 +9,9 @@ const skip = requireNetns();
 describe.skipIf(skip)(`__NAME__ in a namespace${skip ? ` (skipped: ${skip})` : ""}`, () => {
   test("ADD sets the MTU, CHECK sees it and catches a change, DEL twice succeeds", async () => {
     await using container = await createTestNetns("mtu");
-    await container.ns.ip(["link", "add", "eth0", "type", "dummy"]);
+    // What an interface plugin would have left: eth0 in the container (both ends of a veth pair, so no module
+    // beyond veth is needed).
+    await container.ns.ip(["link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer"]);
     const prevResult = {
       cniVersion: "1.1.0",
       interfaces: [{ name: "eth0", sandbox: container.path }],
