@@ -166,6 +166,23 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     expect(daemon!.proc.exitCode).toBe(null);
   });
 
+  it("concurrent requests keep their own environment: 30 at once, each answered from its own container ID", async () => {
+    await start();
+    const conf = JSON.stringify({ cniVersion: "1.1.0", name: "f", type: "faulty" });
+    const runs = await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        new Promise<string>((resolve) => {
+          const p = spawn(join(bin, "faulty"), [], { env: env("ADD", { CNI_CONTAINERID: `e-${n + 1}`, CNI_ARGS: "mode=echo" }) });
+          let out = "";
+          p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+          p.stdin.end(conf);
+          p.on("close", () => resolve(out));
+        }),
+      ),
+    );
+    expect(runs.map((out) => (JSON.parse(out) as { ips: { address: string }[] }).ips[0]!.address)).toEqual(Array.from({ length: 30 }, (_, n) => `169.254.10.${n + 1}/24`));
+  });
+
   it("a peer with another uid is refused: by the 0700 directory, and by SO_PEERCRED where the path is reachable; root is served", async () => {
     await start();
     expect(statSync(join(dir, "run")).mode & 0o777).toBe(0o700);
