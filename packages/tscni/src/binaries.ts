@@ -1,5 +1,5 @@
-import { constants } from "node:fs";
-import { copyFile, lstat, open, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { copyFile, lstat, open, readdir, readlink, rename, rm, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CODE_CACHE_SUFFIX, syncDirectory, tempPathFor } from "@tscni/bundle";
 import { InstallError, messageOf } from "./errors.js";
@@ -38,11 +38,43 @@ interface Staged {
   action: string;
 }
 
+/**
+ * Pairs of files found equal, with the stat signatures both had then. A --watch
+ * check every few seconds would otherwise read an 87 MB SEA twice each time;
+ * any write, chmod or rename changes mtime or ctime, and so the signature.
+ */
+const verified = new Map<string, string>();
+
+function signature(s: Stats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mode}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
 async function sameBytes(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
   if (!sa?.isFile() || !sb?.isFile() || sa.size !== sb.size) return false;
-  const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
-  return ba.equals(bb);
+  const key = `${a}\0${b}`;
+  const sig = `${signature(sa)}|${signature(sb)}`;
+  if (verified.get(key) === sig) return true;
+  if (!(await equalContents(a, b))) return false;
+  verified.set(key, sig);
+  return true;
+}
+
+/** Compares in 1 MiB pieces: a SEA is not read into memory whole (twice) for a comparison. */
+async function equalContents(a: string, b: string): Promise<boolean> {
+  const [fa, fb] = await Promise.all([open(a, "r"), open(b, "r")]);
+  try {
+    const size = 1 << 20;
+    const [ba, bb] = [Buffer.alloc(size), Buffer.alloc(size)];
+    for (;;) {
+      const [ra, rb] = await Promise.all([fa.read(ba, 0, size), fb.read(bb, 0, size)]);
+      if (ra.bytesRead !== rb.bytesRead) return false;
+      if (ra.bytesRead === 0) return true;
+      if (!ba.subarray(0, ra.bytesRead).equals(bb.subarray(0, rb.bytesRead))) return false;
+    }
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
 }
 
 async function isExecutableCopy(src: string, dest: string): Promise<boolean> {

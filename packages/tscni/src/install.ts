@@ -40,16 +40,18 @@ async function ensureDirectory(dir: string, flag: string): Promise<void> {
  * the network is ready (CRI-O acts on the file event at once), so it is written
  * only after every binary it names is in place and has answered VERSION.
  * Idempotent: a second run with the same inputs changes nothing on disk.
- * Returns one line per change made.
+ * Returns one line per change made; each is also pushed to `actions` as it is
+ * made, so a caller still sees the binaries that went in when the config is
+ * then refused.
  */
-export async function installNode(o: NodeInstallOptions): Promise<string[]> {
+export async function installNode(o: NodeInstallOptions, actions: string[] = []): Promise<string[]> {
   const config = o.conf ? parseConfig(o.conf, o.confName) : undefined;
   const plugins = o.plugins ?? config?.types ?? [];
   if (!plugins.length) throw new UsageError("nothing to install: give --plugins, or a config (--conf/--conf-json) whose types name them");
   if (plugins.includes(MULTICALL_NAME)) throw new UsageError(`${MULTICALL_NAME} is the multi-call binary's own name, not a plugin`);
   await ensureDirectory(o.binDir, "--bin-dir");
   if (config) await ensureDirectory(o.confDir, "--conf-dir");
-  const actions = await sweepTemporaries(o.binDir, [...plugins, MULTICALL_NAME]);
+  actions.push(...(await sweepTemporaries(o.binDir, [...plugins, MULTICALL_NAME])));
   let known: ReadonlyMap<string, readonly string[]> = new Map();
   let binariesChanged = true;
   if (o.daemonSocket) {

@@ -88,8 +88,13 @@ async function install(argv: string[], log: (line: string) => void): Promise<num
     ...(plugins && { plugins }),
     ...(values["daemon-socket"] !== undefined && { daemonSocket: resolve(values["daemon-socket"]) }),
   };
-  const actions = await installNode(options);
-  for (const a of actions) log(a);
+  const actions: string[] = [];
+  try {
+    await installNode(options, actions);
+  } finally {
+    // Also on failure: the binaries that went in before the config was refused are named.
+    for (const a of actions) log(a);
+  }
   log(actions.length ? `install done: ${actions.length} change(s) in ${binDir}${conf ? ` and ${confDir}` : ""}` : "install done: everything already in place");
   if (!values.watch) return 0;
 

@@ -51,9 +51,12 @@ export async function watchNode(o: NodeInstallOptions, w: WatchOptions): Promise
     try {
       do {
         again = false;
+        const done: string[] = [];
         try {
-          for (const action of await installNode(o)) w.log(`repaired: ${action}`);
+          await installNode(o, done);
+          for (const action of done) w.log(`repaired: ${action}`);
         } catch (e) {
+          for (const action of done) w.log(`repaired: ${action}`);
           w.log(`repair failed, retrying at the next change or check: ${messageOf(e)}`);
         }
         arm();

@@ -4,7 +4,7 @@
  * idempotence, refusals that change nothing, --watch repairs, uninstall order.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { execVersion } from "../src/smoke.js";
@@ -160,7 +160,7 @@ describe.skipIf(skip)(`tscni install${skip ? ` (skipped: ${skip})` : ""}`, () =>
 });
 
 describe.skipIf(skip)(`tscni install --watch${skip ? ` (skipped: ${skip})` : ""}`, () => {
-  test("restores a deleted binary, a deleted config and a changed config within 2 s; SIGTERM leaves the config in place", async () => {
+  test("restores a deleted binary, a changed binary, a deleted config and a changed config within 2 s, logging each; SIGTERM leaves the config in place", async () => {
     const d = dirs();
     const conf = bridgeConflist(d.ipam);
     // A long periodic check: the repairs below must come from the file events.
@@ -171,6 +171,10 @@ describe.skipIf(skip)(`tscni install --watch${skip ? ` (skipped: ${skip})` : ""}
       const repairs: Record<string, number> = {};
       execFileSync("rm", [join(d.bin, "host-local")]);
       repairs.binary = await waitFor("host-local restored", () => existsSync(join(d.bin, "host-local")) && readFileSync(join(d.bin, "host-local")).equals(hostLocal), 2000);
+      // A changed binary (as an editor or a careless `cp` leaves it): replaced by the install's bytes.
+      writeFileSync(join(d.bin, ".edit"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      renameSync(join(d.bin, ".edit"), join(d.bin, "loopback"));
+      repairs.changedBinary = await waitFor("loopback restored", () => readFileSync(join(d.bin, "loopback")).equals(readFileSync(join(distBin, "loopback"))), 2000);
       execFileSync("rm", [join(d.conf, "10-tscni.conflist")]);
       repairs.config = await waitFor("config restored", () => readOrNothing(join(d.conf, "10-tscni.conflist")) === conf, 2000);
       writeFileSync(join(d.conf, "10-tscni.conflist"), '{"cniVersion":"1.1.0","name":"tampered","plugins":[{"type":"bridge"}]}');
@@ -194,6 +198,9 @@ describe.skipIf(skip)(`tscni uninstall${skip ? ` (skipped: ${skip})` : ""}`, () 
     const d = dirs();
     writeFileSync(join(d.root, "keep"), "");
     expect((await tscni(installArgs(d, "--conf-json", bridgeConflist(d.ipam)))).code).toBe(0);
+    const socketDir = join(d.root, "run-tscni");
+    mkdirSync(socketDir);
+    writeFileSync(join(socketDir, "daemon.sock"), "");
     // Another project's plugin in the same directory stays.
     writeFileSync(join(d.bin, "portmap"), "#!/bin/sh\n", { mode: 0o755 });
     const order: string[] = [];
@@ -201,9 +208,12 @@ describe.skipIf(skip)(`tscni uninstall${skip ? ` (skipped: ${skip})` : ""}`, () 
       if (event === "rename" && name && !existsSync(join(dir, name))) order.push(name);
     }));
     try {
-      const r = await tscni(["uninstall", "--bin-dir", d.bin, "--conf-dir", d.conf]);
+      const r = await tscni(["uninstall", "--bin-dir", d.bin, "--conf-dir", d.conf, "--socket-dir", socketDir]);
       expect(r.code, r.stderr).toBe(0);
       await waitFor("every removal event", () => order.length >= 1 + PLUGINS.length * 2, 2000);
+      // The daemon's socket directory goes last.
+      expect(r.stdout.trim().split("\n").slice(-2)).toEqual([`removed ${socketDir}`, `uninstall done: ${2 + PLUGINS.length * 2 + 1} removal(s)`]);
+      expect(existsSync(socketDir)).toBe(false);
     } finally {
       for (const w of watchers) w.close();
     }

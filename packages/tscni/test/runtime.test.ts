@@ -4,10 +4,10 @@
  * the conf dir and exec the installed plugins from the bin dir, in throwaway
  * namespaces (temp dirs stand in for /etc/cni/net.d and /opt/cni/bin).
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { cnitool, leases, workspacePool, type Workspace } from "@tscni/netns/testkit";
 import { buildGoDriver, runDriver } from "../../libcni/test/go-driver.js";
@@ -15,7 +15,7 @@ import { skipReason } from "../../../test/support/prereq.js";
 import { bridgeConflist, distBin, TSCNI, tscni } from "./helpers.js";
 
 const PLUGINS = ["bridge", "host-local", "loopback"];
-const skip = skipReason({ netns: true, commands: ["go", "nsenter"], executables: [TSCNI, join(distBin, "cnitool"), ...PLUGINS.map((p) => join(distBin, p))] });
+const skip = skipReason({ netns: true, commands: ["go", "nsenter", "unshare"], executables: [TSCNI, join(distBin, "cnitool"), ...PLUGINS.map((p) => join(distBin, p))] });
 const NETWORK = "tscni-node";
 
 /** Installs into `<ws>/opt-cni-bin` and the workspace's NETCONFPATH; returns the bin dir. */
@@ -52,6 +52,31 @@ describe.skipIf(skip)(`installed plugins driven by runtimes${skip ? ` (skipped: 
     expect(del.exitCode, del.stdout + del.stderr).toBe(0);
     expect(containerAddresses(ws)).not.toContain("eth0");
     expect(leases(ws, NETWORK)).toEqual([]);
+  });
+
+  test("STATUS of the installed plugins: ready with a writable host-local data dir, code 50 when it is read-only", { timeout: 60_000 }, async () => {
+    const ws = await pool.create();
+    const bin = await installInto(ws, bridgeConflist(ws.ipamData, { bridge: "tinst2", subnet: "169.254.85.0/24" }));
+    const conflist = JSON.parse(readFileSync(join(ws.netconf, "10-tscni.conflist"), "utf8")) as { plugins: { ipam?: { dataDir: string } }[] };
+    const status = async (dataDir: string, readOnly: boolean): Promise<{ code: number | null; out: string; stdout: string }> => {
+      mkdirSync(dataDir, { recursive: true });
+      const netconf = { cniVersion: "1.1.0", name: NETWORK, ...conflist.plugins[0], ipam: { ...conflist.plugins[0]!.ipam, dataDir } };
+      // A read-only mount over the data dir in a private mount namespace of this one exec: the machine's mounts are untouched.
+      const wrap = readOnly ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs -o ro tscni-ro "$0" && exec "$@"', dataDir] : [];
+      const r = spawnSync(wrap[0] ?? join(bin, "bridge"), [...wrap.slice(1), ...(readOnly ? [join(bin, "bridge")] : [])], {
+        input: JSON.stringify(netconf),
+        env: { PATH: `${dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin`, CNI_COMMAND: "STATUS", CNI_PATH: bin },
+        encoding: "utf8",
+      });
+      return { code: r.status, out: r.stdout + r.stderr, stdout: r.stdout };
+    };
+    // bridge's STATUS passes on its IPAM plugin's: the runtime asks the network's plugins, host-local answers through it.
+    const ready = await status(join(ws.dir, "data-rw"), false);
+    expect(ready.code, ready.out).toBe(0);
+    const readOnly = await status(join(ws.dir, "data-ro"), true);
+    expect(readOnly.code, readOnly.out).toBe(1);
+    expect(JSON.parse(readOnly.stdout)).toMatchObject({ code: 50 });
+    expect(readOnly.out).toContain(join(ws.dir, "data-ro"));
   });
 
   describe("Go's libcni", () => {
