@@ -2,7 +2,7 @@
  * The daemon and the shim as processes: answers equal to an exec of the same
  * bundle, the unavailable-daemon rules, faults, limits, and concurrency.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import type { Server } from "node:net";
@@ -182,6 +182,22 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     );
     expect(runs.map((out) => (JSON.parse(out) as { ips: { address: string }[] }).ips[0]!.address)).toEqual(Array.from({ length: 30 }, (_, n) => `169.254.10.${n + 1}/24`));
   });
+
+  it("the conformance checker gives the host-local shim the same verdict, check by check, as the exec'd bundle", async () => {
+    await start();
+    const conformance = (plugin: string, data: string) => {
+      const config = join(dir, `conformance-${data}.json`);
+      writeFileSync(config, JSON.stringify({ cniVersion: "1.1.0", name: "conf", type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.77.0/24" }]], dataDir: join(dir, data) } }));
+      const r = spawnSync(join(DIST_BIN, "cni-conformance"), [plugin, "--ipam", "--config", config, "--json"], { encoding: "utf8", timeout: 110_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { checks: { id: string; status: string }[] }).checks.map((c) => `${c.id} ${c.status}`);
+    };
+    const viaShim = conformance(join(bin, "host-local"), "conf-shim");
+    const viaExec = conformance(join(DIST_BIN, "host-local"), "conf-exec");
+    expect(viaShim.length).toBeGreaterThan(50);
+    expect(viaShim).toEqual(viaExec);
+    expect(viaShim.filter((c) => c.endsWith(" fail"))).toEqual([]);
+  }, 240_000);
 
   it("a peer with another uid is refused: by the 0700 directory, and by SO_PEERCRED where the path is reachable; root is served", async () => {
     await start();
