@@ -15,7 +15,7 @@
  * plugin-main.ts's, in exec mode.
  */
 import { CniError, ErrorCode } from "@tscni/types";
-import { runInWorkScope, type WorkScope } from "@tscni/types/work";
+import { claimProcessScope, runInWorkScope, type WorkScope } from "@tscni/types/work";
 import { dispatch as dispatchUnguarded } from "./dispatch.js";
 import type { DispatchIO } from "./dispatch.js";
 import type { AnyPlugin, CmdArgs } from "./plugin.js";
@@ -29,6 +29,8 @@ export interface GuardHooks {
    * exec mode only, where the process is this one invocation. The answer also waits for those.
    */
   untrackedInFlight?: () => boolean;
+  /** The process serves this one invocation (exec mode): its work scope is the process's, no async context needed. */
+  soleInvocation?: boolean;
 }
 
 /** The handler keys that run a handler (everything else in a plugin object is an option). */
@@ -93,10 +95,19 @@ async function untrackedDone(inFlight: () => boolean, deadline: number): Promise
  */
 export async function runGuarded<T>(verb: string, handler: () => T | Promise<T>, timeoutMs: number, hooks: GuardHooks = {}): Promise<T> {
   const scope = new Scope();
+  const release = hooks.soleInvocation === true ? claimProcessScope(scope) : undefined;
+  try {
+    return await settle(verb, scope, release ? handler : () => runInWorkScope(scope, handler), timeoutMs, hooks);
+  } finally {
+    release?.();
+  }
+}
+
+async function settle<T>(verb: string, scope: Scope, handler: () => T | Promise<T>, timeoutMs: number, hooks: GuardHooks): Promise<T> {
   let value: T;
   let failure: { error: unknown } | undefined;
   try {
-    value = await runInWorkScope(scope, handler);
+    value = await handler();
   } catch (e) {
     failure = { error: e };
   }

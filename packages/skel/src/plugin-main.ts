@@ -128,7 +128,7 @@ export async function runOnHost(plugin: AnyPlugin, host: Host): Promise<void> {
       stderr: (chunk) => host.writeStderr(chunk),
       fatal,
     },
-    host.untrackedInFlight ? { untrackedInFlight: () => host.untrackedInFlight?.() === true } : {},
+    { soleInvocation: true, ...(host.untrackedInFlight && { untrackedInFlight: () => host.untrackedInFlight?.() === true }) },
   );
   answered = true;
   host.finish(status);

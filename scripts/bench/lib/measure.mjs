@@ -35,3 +35,19 @@ export function printTable(head, rows) {
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 }
+
+/**
+ * CPU ms (user + sys) per exec of `argv`, the mean over `count` execs in one bash, read from its `times`
+ * (cumulative CPU of waited-for children and their descendants: a plugin's `ip` runs and delegates count too).
+ * stdin is a pipe already closed, as a runtime leaves it. `vary`: bash assignments put before each exec, which may
+ * use the loop's `$i` (`CNI_IFNAME=eth$i`). Throws on a non-zero exit.
+ */
+export function cpuMsPerExec(argv, env, stdin = "", count = 1, vary = "") {
+  const quoted = argv.map((a) => `'${String(a).replaceAll("'", "'\\''")}'`).join(" ");
+  const script = `for ((i=0;i<${count};i++)); do ${vary} ${quoted} < <(printf %s "$BENCH_STDIN") >/dev/null 2>&1 || exit 1; done; times`;
+  const r = spawnSync("bash", ["-c", script], { env: { ...env, BENCH_STDIN: stdin }, encoding: "utf8" });
+  const children = r.stdout.trim().split("\n").at(-1) ?? "";
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  if (r.status !== 0 || !(seconds > 0)) throw new Error(`${argv.join(" ")}: bash exit ${r.status}: ${r.stderr}`);
+  return (seconds * 1000) / count;
+}
