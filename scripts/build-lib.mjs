@@ -208,6 +208,14 @@ function linkWorkspaceBins() {
 }
 const linkedBins = linkWorkspaceBins();
 
+// The license text in every tarball: npm packs a package's own LICENSE whatever "files" says. Copies, not
+// committed (packages/.gitignore); build-lib is every package's prepack, so a lone `npm pack` has it too.
+const license = readFileSync(join(root, "LICENSE"), "utf8");
+for (const pkg of packages) {
+  const file = join(packagesDir, pkg, "LICENSE");
+  if (!existsSync(file) || readFileSync(file, "utf8") !== license) writeFileSync(file, license);
+}
+
 const ms = Math.round(performance.now() - started);
 const links = linkedBins ? `, ${linkedBins} bin links made in node_modules/.bin` : "";
 process.stdout.write(`build-lib: ${packages.length} packages, ${fileCount} files in packages/*/dist${links} (${ms} ms)\n`);

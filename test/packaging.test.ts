@@ -4,8 +4,8 @@
  * exec'ed the way a runtime execs a plugin, and type-checked against the shipped .d.ts files. Inside the monorepo
  * everything resolves to src/ and would never notice a missing or broken dist/.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
@@ -105,7 +105,7 @@ function npmEnv(): NodeJS.ProcessEnv {
 }
 
 function npm(args: string[], cwd: string): string {
-  return execFileSync("npm", args, { cwd, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+  return execFileSync("npm", args, { cwd, env: npmEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
 }
 
 function manifest(pkg: string) {
@@ -146,14 +146,15 @@ function consumerTsconfig(files: string[]): string {
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(root, "scripts", "build-lib.mjs")], { cwd: root, stdio: "pipe", timeout: 60_000 });
-  npm(["pack", ...PACKED.map((p) => `./packages/${p}`), "--pack-destination", work, "--silent"], root);
+  execFileSync(process.execPath, [join(root, "scripts", "build-lib.mjs")], { cwd: root, stdio: "pipe", timeout: 180_000 });
+  // Just built: each package's prepack would run build-lib again.
+  npm(["pack", "--ignore-scripts", ...PACKED.map((p) => `./packages/${p}`), "--pack-destination", work, "--silent"], root);
   mkdirSync(app);
   const deps = Object.fromEntries(PACKED.map((p) => [`@tscni/${p}`, `file:../tscni-${p}-0.1.0.tgz`]));
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "packaging-probe", private: true, type: "module", dependencies: deps }));
   // zod comes from the local npm cache; --prefer-offline only reaches the registry if the cache lacks it.
   npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], app);
-}, 120_000);
+}, 420_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -174,6 +175,64 @@ describe("library build", () => {
       }
     }
   });
+
+  it("every package is publishable: one version for all, Apache-2.0, repository, engines, keywords, public", () => {
+    const packages = readdirSync(join(root, "packages")).filter((p) => existsSync(join(root, "packages", p, "package.json")));
+    const versions = new Set(packages.map((pkg) => manifest(pkg).version as string));
+    expect([...versions]).toHaveLength(1);
+    for (const pkg of packages) {
+      const m = manifest(pkg);
+      expect(m.private, pkg).toBeUndefined();
+      expect(m.license, pkg).toBe("Apache-2.0");
+      expect(m.repository?.directory, pkg).toBe(`packages/${pkg}`);
+      expect(m.engines?.node, pkg).toMatch(/^>=20/);
+      expect(m.keywords?.length, pkg).toBeGreaterThan(0);
+      expect(m.scripts?.prepack, pkg).toBe("node ../../scripts/build-lib.mjs");
+      for (const [dep, range] of Object.entries({ ...m.dependencies, ...m.peerDependencies } as Record<string, string>)) {
+        if (dep.startsWith("@tscni/")) expect(range, `${pkg} -> ${dep}`).toBe(m.version);
+      }
+      expect(existsSync(join(root, "packages", pkg, "README.md")), pkg).toBe(true);
+    }
+    expect(readFileSync(join(root, "LICENSE"), "utf8")).toContain("Apache License");
+  });
+
+  it("links the workspace's bins into node_modules/.bin (npm ci links none: dist did not exist yet), and they run", () => {
+    for (const bin of ["cnitool", "cni-bundle", "cni-conformance", "create-tscni", "tscni"]) {
+      const link = join(root, "node_modules", ".bin", bin);
+      expect(relative(root, realpathSync(link)), bin).toMatch(/^packages\/[\w-]+\/dist\/cli\.js$/);
+      const r = spawnSync(link, ["--help"], { encoding: "utf8", timeout: 30_000 });
+      expect(r.status, `${bin} --help: ${r.stderr}`).toBe(0);
+      expect(r.stdout + r.stderr, bin).toMatch(/usage/i);
+    }
+  });
+
+  it("npm publish --dry-run is clean for every package: no manifest field npm would correct, every promised file in", async () => {
+    const packages = readdirSync(join(root, "packages")).filter((p) => existsSync(join(root, "packages", p, "package.json")));
+    const runs = await Promise.all(
+      packages.map(
+        (pkg) =>
+          new Promise<{ pkg: string; code: number | null; out: string; err: string }>((done) => {
+            const child = execFile("npm", ["publish", "--dry-run", "--ignore-scripts", "--json"], { cwd: join(root, "packages", pkg), env: npmEnv(), timeout: 60_000 }, (e, out, err) =>
+              done({ pkg, code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
+            );
+            child.stdin?.end();
+          }),
+      ),
+    );
+    for (const { pkg, code, out, err } of runs) {
+      expect(code, `${pkg}: ${err}`).toBe(0);
+      // A dry run without a login warns that it would need one; anything else npm warns about is a defect here.
+      const warnings = err.split("\n").filter((l) => /\bwarn\b/i.test(l) && !/requires you to be logged in/.test(l));
+      expect(warnings, pkg).toEqual([]);
+      // npm 11 keys the report by package name (older npm: an array of one).
+      const parsed = JSON.parse(out) as Record<string, { files: { path: string }[] }>;
+      const report = Object.values(parsed)[0]!;
+      const files = report.files.map((f) => f.path);
+      const { files: promisedFiles, bins } = promised(manifest(pkg));
+      for (const p of [...promisedFiles, ...bins]) expect(files, `${pkg}: ${p}`).toContain(p.replace(/^\.\//, ""));
+      for (const f of ["README.md", "LICENSE", "package.json"]) expect(files, pkg).toContain(f);
+    }
+  }, 120_000);
 
   it("packs dist, src and README into the tarball, and no tests", () => {
     const listing = execFileSync("tar", ["-tzf", join(work, "tscni-skel-0.1.0.tgz")], { encoding: "utf8" }).split("\n");
