@@ -6,6 +6,8 @@ import { describe, expect, test } from "vitest";
 // delegate must not carry exec code, and the runtime side must not reach into
 // skel. These tests read every package's manifest and sources.
 const root = resolve(import.meta.dirname, "..");
+// Directories only: packages/ also holds a .gitignore.
+const packageDirs = readdirSync(join(root, "packages")).filter((p) => statSync(join(root, "packages", p)).isDirectory());
 
 const allowed: Record<string, string[]> = {
   types: [],
@@ -65,7 +67,7 @@ describe("dependency direction", () => {
   });
 
   test("every package is in the table above", () => {
-    expect(readdirSync(join(root, "packages")).filter((p) => !(p in allowed))).toEqual([]);
+    expect(packageDirs.filter((p) => !(p in allowed))).toEqual([]);
   });
 
   test.each(readdirSync(join(root, "examples")))("example %s imports no runtime-side package", (ex) => {
@@ -75,7 +77,7 @@ describe("dependency direction", () => {
   });
 
   test("every package has a README and an exports map", () => {
-    for (const pkg of readdirSync(join(root, "packages"))) {
+    for (const pkg of packageDirs) {
       const manifest = JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8"));
       expect(manifest.exports?.["."], pkg).toBeDefined();
       expect(statSync(join(root, "packages", pkg, "README.md")).isFile(), pkg).toBe(true);
@@ -110,7 +112,7 @@ describe("one place for the CNI name rules", () => {
 
   test("no name or ID rule outside @tscni/types/names", () => {
     const dirs = [
-      ...readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "src")),
+      ...packageDirs.map((p) => join(root, "packages", p, "src")),
       ...readdirSync(join(root, "examples")).map((e) => join(root, "examples", e, "src")),
     ];
     const files = dirs.filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory()).flatMap(sourceFiles);
