@@ -32,6 +32,13 @@ function listFiles(dir: string, rel = ""): string[] {
 }
 
 describe("create-tscni", () => {
+  test("has no runtime dependencies and ships its templates", () => {
+    const own = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+    expect(own.dependencies ?? {}).toEqual({});
+    expect(own.files).toContain("templates");
+    expect(own.bin).toEqual({ "create-tscni": "dist/cli.js" });
+  });
+
   test.each(TEMPLATES)("template %s: a complete project, placeholders replaced, the skeleton's files", (template) => {
     const dir = join(work, `gen-${template}`);
     const made = createProject({ dir, template });

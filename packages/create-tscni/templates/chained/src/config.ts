@@ -7,17 +7,13 @@ import type { CmdArgs } from "@tscni/skel";
 import type { NetConf } from "@tscni/types";
 import * as z from "zod/mini";
 
-function buildSchema() {
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema): never on VERSION. */
+export function configSchema() {
   return z.looseObject({
     /** The MTU to set on the container interface (68 is IPv4's minimum). */
     mtu: z.int().check(z.gte(68), z.lte(65535)),
   });
 }
 
-let schema: ReturnType<typeof buildSchema> | undefined;
-export function configSchema(): ReturnType<typeof buildSchema> {
-  return (schema ??= buildSchema());
-}
-
-export type Config = NetConf & z.infer<ReturnType<typeof buildSchema>>;
+export type Config = NetConf & z.infer<ReturnType<typeof configSchema>>;
 export type Args = CmdArgs<Config>;

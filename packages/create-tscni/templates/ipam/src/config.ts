@@ -9,7 +9,8 @@ import { CniError, type CmdArgs, ErrorCode } from "@tscni/skel";
 import type { NetConf } from "@tscni/types";
 import * as z from "zod/mini";
 
-function buildSchema() {
+/** Built once, on the first config skel validates (plugin.ts wraps it in lazySchema): never on VERSION. */
+export function configSchema() {
   return z.looseObject({
     ipam: z.looseObject({
       subnet: z.string(),
@@ -20,12 +21,7 @@ function buildSchema() {
   });
 }
 
-let schema: ReturnType<typeof buildSchema> | undefined;
-export function configSchema(): ReturnType<typeof buildSchema> {
-  return (schema ??= buildSchema());
-}
-
-export type Config = NetConf & z.infer<ReturnType<typeof buildSchema>>;
+export type Config = NetConf & z.infer<ReturnType<typeof configSchema>>;
 export type Args = CmdArgs<Config>;
 
 export const DEFAULT_DATA_DIR = "/var/lib/cni/__NAME__";
