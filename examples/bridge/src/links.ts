@@ -6,7 +6,10 @@ import type { IPConfig, Route } from "@tscni/types";
 export function containerLines(o: { ifName: string; ips: IPConfig[]; routes: Route[]; dad: boolean }): Words[] {
   const lines: Words[] = [...linkSetLines(o.ifName, { up: true })];
   for (const ip of o.ips) lines.push(addrAdd({ dev: o.ifName, cidr: ip.address, noDad: !o.dad }));
-  for (const r of o.routes) lines.push(routeAdd({ ...routeSpecOf(r), gw: r.gw ?? gatewayFor(o.ips, r.dst), dev: o.ifName }, true));
+  for (const r of o.routes) {
+    const gw = r.gw ?? gatewayFor(o.ips, r.dst);
+    lines.push(routeAdd({ ...routeSpecOf(r), ...(gw !== undefined && { gw }), dev: o.ifName }, true));
+  }
   return lines;
 }
 
