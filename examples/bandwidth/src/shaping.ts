@@ -6,7 +6,8 @@
  * name is derived from the attachment, so DEL finds it without prevResult.
  */
 import { createHash } from "node:crypto";
-import { findTool, netns, openNetns, spawnRunner } from "@tscni/netns";
+import { netns, openNetns } from "@tscni/netns";
+import { findTool, spawnRunner } from "@tscni/netns/exec";
 import { CniError, ErrorCode } from "@tscni/types";
 import type { BandwidthArgs, Limit, Limits } from "./config.js";
 

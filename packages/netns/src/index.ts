@@ -1,15 +1,22 @@
-export { deleteLinkForDel, netns, openNetns, openNetnsForDel, netnsState, randomMac, NetNs } from "./namespace.js";
-export type { NetnsOptions, NetnsState, VethPair, VethPairOptions } from "./namespace.js";
-export { NetnsError, isNetnsError, kindFromStderr } from "./errors.js";
+/**
+ * `@tscni/netns`: what an interface plugin needs to work in a container's
+ * namespace: the `NetNs` handle over iproute2, the `ip -batch` line builders,
+ * address helpers, forwarding and CHECK's container verification. Further in
+ * subpaths: `/exec` (running other tools, e.g. `tc` or `nft`, the way netns
+ * runs `ip`), `/testkit` (throwaway namespaces for tests), `/internal` (what
+ * only this package's tests and the SDK use).
+ */
+export { deleteLinkForDel, netns, openNetns, openNetnsForDel, NetNs } from "./namespace.js";
+export type { NetnsOptions, VethPair, VethPairOptions } from "./namespace.js";
+export { NetnsError, isNetnsError } from "./errors.js";
 export type { NetnsErrorKind } from "./errors.js";
-export { assertToolsInstalled, spawnRunner, findTool } from "./exec.js";
-export type { Runner, RunOptions, RunResult } from "./exec.js";
-export { parseLinks, parseRoutes } from "./ip-json.js";
-export type { Address, Family, Link, RouteEntry } from "./ip-json.js";
+export { assertToolsInstalled } from "./exec.js";
+export { parseLinks } from "./ip-json.js";
+export type { Address, Family, Link } from "./ip-json.js";
 export { assertCidr, assertIp, addrAdd, addrDel, bridgeAdd, linkDel, linkSet, linkSetLines, routeAdd, routeDel, routeSpecOf, vethAdd } from "./commands.js";
 export type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, VethEnd, Words } from "./commands.js";
-export { assertIfName, assertMac, ifNameProblem, sysctlPath } from "./names.js";
+export { assertIfName, assertMac, ifNameProblem } from "./names.js";
 export { canonicalCidr, canonicalIp, canonicalNetwork, contains, familyOf, firstHost } from "./addr.js";
 export { enableForwarding } from "./forwarding.js";
-export { containerProblems, verifyContainer } from "./verify.js";
-export type { ContainerView, VerifyOptions } from "./verify.js";
+export { verifyContainer } from "./verify.js";
+export type { VerifyOptions } from "./verify.js";

@@ -2,8 +2,10 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { CniError } from "@tscni/types";
 import { interfaceNameProblem } from "@tscni/types/names";
-import { assertIfName, assertToolsInstalled, findTool, ifNameProblem, isNetnsError, kindFromStderr, netns, NetnsError, parseLinks, parseRoutes, randomMac, routeAdd, routeSpecOf, spawnRunner, sysctlPath } from "@tscni/netns";
-import type { Runner } from "@tscni/netns";
+import { assertIfName, assertToolsInstalled, ifNameProblem, isNetnsError, netns, NetnsError, parseLinks, routeAdd, routeSpecOf } from "@tscni/netns";
+import { findTool, spawnRunner } from "@tscni/netns/exec";
+import { kindFromStderr, parseRoutes, randomMac, sysctlPath } from "@tscni/netns/internal";
+import type { Runner } from "@tscni/netns/exec";
 import { cniError } from "../../../test/support/cni-error.js";
 
 describe("names", () => {

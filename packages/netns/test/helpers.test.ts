@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { canonicalCidr, canonicalIp, canonicalNetwork, containerProblems, contains, firstHost } from "@tscni/netns";
+import { canonicalCidr, canonicalIp, canonicalNetwork, contains, firstHost } from "@tscni/netns";
+import { containerProblems } from "@tscni/netns/internal";
 import { UndoStack } from "@tscni/skel";
-import type { ContainerView } from "@tscni/netns";
+import type { ContainerView } from "@tscni/netns/internal";
 
 describe("address canonicalisation", () => {
   test.each([

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { deleteLinkForDel, isNetnsError, netns, netnsState, openNetns, openNetnsForDel } from "@tscni/netns";
+import { deleteLinkForDel, isNetnsError, netns, openNetns, openNetnsForDel } from "@tscni/netns";
+import { netnsState } from "@tscni/netns/internal";
 import { createTestNetns, liveTestNetns, removeAllTestNetns, requireNetns } from "@tscni/netns/testkit";
 
 const skip = requireNetns();

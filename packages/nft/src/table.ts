@@ -9,7 +9,7 @@
  * only tagged rules: there is no shared rule a concurrent first ADD could add
  * twice.
  */
-import { findTool, spawnRunner } from "@tscni/netns";
+import { findTool, spawnRunner } from "@tscni/netns/exec";
 import { CniError, ErrorCode } from "@tscni/types";
 import { type AttachmentRef, attachmentHash, parseComment, ruleComment, ruleHash } from "./tag.js";
 
