@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { messageOf } from "./errors.js";
 import { installNode, type NodeInstallOptions } from "./install.js";
 
@@ -24,20 +24,31 @@ export async function watchNode(o: NodeInstallOptions, w: WatchOptions): Promise
   let running = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
-  const watchers = new Map<string, FSWatcher>();
+  const watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
 
+  // A watch follows the directory's inode: one replaced by a new directory of the same path (a remount, a
+  // `mv` and `mkdir`) is watched again from the next run, which the periodic check starts at the latest.
   const arm = (): void => {
     for (const dir of new Set([o.binDir, ...(o.conf ? [o.confDir] : [])])) {
-      if (watchers.has(dir)) continue;
+      let ino: number;
+      try {
+        ino = statSync(dir).ino;
+      } catch {
+        continue; // gone: the next run recreates it and re-arms
+      }
+      const current = watchers.get(dir);
+      if (current?.ino === ino) continue;
+      current?.watcher.close();
+      watchers.delete(dir);
       try {
         const watcher = watch(dir, { persistent: false }, schedule);
         watcher.on("error", () => {
           watcher.close();
-          watchers.delete(dir);
+          if (watchers.get(dir)?.watcher === watcher) watchers.delete(dir);
         });
-        watchers.set(dir, watcher);
+        watchers.set(dir, { watcher, ino });
       } catch {
-        // The directory is gone: the next run recreates it and the one after re-arms.
+        // Replaced again meanwhile: the next run re-arms.
       }
     }
   };
@@ -80,5 +91,5 @@ export async function watchNode(o: NodeInstallOptions, w: WatchOptions): Promise
   });
   clearInterval(tick);
   clearTimeout(timer);
-  for (const watcher of watchers.values()) watcher.close();
+  for (const { watcher } of watchers.values()) watcher.close();
 }

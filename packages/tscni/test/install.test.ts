@@ -160,7 +160,7 @@ describe.skipIf(skip)(`tscni install${skip ? ` (skipped: ${skip})` : ""}`, () =>
 });
 
 describe.skipIf(skip)(`tscni install --watch${skip ? ` (skipped: ${skip})` : ""}`, () => {
-  test("restores a deleted binary, a changed binary, a deleted config and a changed config within 2 s, logging each; SIGTERM leaves the config in place", async () => {
+  test("restores a deleted binary, a changed binary, a deleted and a changed config, and a replaced bin dir within 2 s, logging each; SIGTERM leaves the config in place", async () => {
     const d = dirs();
     const conf = bridgeConflist(d.ipam);
     // A long periodic check: the repairs below must come from the file events.
@@ -179,6 +179,14 @@ describe.skipIf(skip)(`tscni install --watch${skip ? ` (skipped: ${skip})` : ""}
       repairs.config = await waitFor("config restored", () => readOrNothing(join(d.conf, "10-tscni.conflist")) === conf, 2000);
       writeFileSync(join(d.conf, "10-tscni.conflist"), '{"cniVersion":"1.1.0","name":"tampered","plugins":[{"type":"bridge"}]}');
       repairs.changed = await waitFor("changed config restored", () => readOrNothing(join(d.conf, "10-tscni.conflist")) === conf, 2000);
+      // The bin dir replaced by a new, empty one (a remount, `mv` and `mkdir`): filled again, and watched again,
+      // so a later deletion in it is seen at once, not at the periodic check.
+      renameSync(d.bin, `${d.bin}.old`);
+      mkdirSync(d.bin);
+      repairs.replacedDir = await waitFor("new bin dir filled", () => existsSync(join(d.bin, "bridge")) && readdirSync(d.bin).filter((n) => !n.startsWith(".")).length === 6, 2000);
+      await new Promise((r) => setTimeout(r, 200));
+      execFileSync("rm", [join(d.bin, "bridge")]);
+      repairs.inReplacedDir = await waitFor("bridge restored in the new bin dir", () => existsSync(join(d.bin, "bridge")), 2000);
       for (const ms of Object.values(repairs)) expect(ms).toBeLessThan(2000);
       console.log(`--watch repairs (ms): ${JSON.stringify(repairs)}`);
       expect(w.output()).toMatch(/repaired: wrote host-local\n/);
