@@ -150,7 +150,7 @@ beforeAll(() => {
   // Just built: each package's prepack would run build-lib again.
   npm(["pack", "--ignore-scripts", ...PACKED.map((p) => `./packages/${p}`), "--pack-destination", work, "--silent"], root);
   mkdirSync(app);
-  const deps = Object.fromEntries(PACKED.map((p) => [`@tscni/${p}`, `file:../tscni-${p}-0.1.0.tgz`]));
+  const deps = Object.fromEntries(PACKED.map((p) => [`@tscni/${p}`, `file:../tscni-${p}-${manifest(p).version}.tgz`]));
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "packaging-probe", private: true, type: "module", dependencies: deps }));
   // zod comes from the local npm cache; --prefer-offline only reaches the registry if the cache lacks it.
   npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], app);
@@ -235,7 +235,7 @@ describe("library build", () => {
   }, 120_000);
 
   it("packs dist, src and README into the tarball, and no tests", () => {
-    const listing = execFileSync("tar", ["-tzf", join(work, "tscni-skel-0.1.0.tgz")], { encoding: "utf8" }).split("\n");
+    const listing = execFileSync("tar", ["-tzf", join(work, `tscni-skel-${manifest("skel").version}.tgz`)], { encoding: "utf8" }).split("\n");
     expect(listing).toEqual(
       expect.arrayContaining(["package/dist/index.js", "package/dist/index.d.ts", "package/dist/testing.js", "package/src/index.ts", "package/README.md"]),
     );
