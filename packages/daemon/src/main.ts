@@ -3,7 +3,9 @@
  *
  *   --socket PATH            the unix socket (its directory is created 0700)
  *   --plugin NAME=FILE       serve the bundle FILE as NAME (repeatable); --plugin NAME loads
- *                            NAME from the directory of the running script (dist/bin)
+ *                            NAME from the directory of the running script (dist/bin). Without
+ *                            any --plugin: every plugin bundle there (those with a NAME.v8cache
+ *                            beside them, which cni-bundle writes for plugins and not for CLIs)
  *   --del-spool DIR          replay DELs the shims spooled while the daemon was down
  *   --timeout-ms N           a handler not settled after N ms is answered 999 (default 50000)
  *   --drain-timeout-ms N     on SIGTERM, wait up to N ms for requests in flight (default 10000)
@@ -12,6 +14,7 @@
  * Started by systemd with a socket unit (LISTEN_PID is ours, LISTEN_FDS >= 1),
  * it serves the inherited socket (fd 3) instead of creating --socket.
  */
+import { readdirSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { loadPluginBundle, PluginLoadError } from "./load.js";
@@ -30,6 +33,7 @@ export interface DaemonArgs {
 
 const USAGE = "usage: tscni daemon --socket PATH --plugin NAME[=FILE]... [--del-spool DIR] [--timeout-ms N] [--drain-timeout-ms N] [--shim PATH]";
 const SPOOL_RESCAN_MS = 1000;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export class UsageError extends Error {}
 
@@ -53,12 +57,16 @@ export function parseDaemonArgs(argv: readonly string[], pluginDir = dirname(pro
     else if (flag === "--plugin") {
       const eq = value.indexOf("=");
       const name = eq < 0 ? value : value.slice(0, eq);
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new UsageError(`--plugin ${JSON.stringify(value)}: the name must be a plain file name`);
+      if (!NAME.test(name)) throw new UsageError(`--plugin ${JSON.stringify(value)}: the name must be a plain file name`);
       out.plugins.push([name, eq < 0 ? join(pluginDir, name) : value.slice(eq + 1)]);
     } else throw new UsageError(`unknown option ${flag}\n${USAGE}`);
   }
   if (!out.socketPath) throw new UsageError(`--socket is required\n${USAGE}`);
-  if (out.plugins.length === 0) throw new UsageError(`at least one --plugin is required\n${USAGE}`);
+  if (out.plugins.length === 0) {
+    const names = readdirSync(pluginDir).filter((n) => n.endsWith(".v8cache") && NAME.test(n.slice(0, -".v8cache".length)));
+    for (const cache of names.sort()) out.plugins.push([cache.slice(0, -".v8cache".length), join(pluginDir, cache.slice(0, -".v8cache".length))]);
+    if (out.plugins.length === 0) throw new UsageError(`no --plugin given and no plugin bundle (NAME with NAME.v8cache) in ${pluginDir}\n${USAGE}`);
+  }
   return out as DaemonArgs;
 }
 
