@@ -3,7 +3,7 @@
  * bundle, the unavailable-daemon rules, faults, limits, and concurrency.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import type { Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -114,6 +114,28 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     expect(readdirSync(spool)).toEqual([]);
     expect(readdirSync(join(data, "dnet"))).not.toContain("169.254.40.2");
     expect(daemon!.log()).toContain("replayed spooled DEL");
+  });
+
+  it("a spooled DEL that an ADD of the same container ID and ifname overtook is dropped, not replayed", async () => {
+    const spool = join(dir, "spool-drop");
+    mkdirSync(spool, { mode: 0o700, recursive: true });
+    const data = join(dir, "ipam-drop");
+    await start(["--del-spool", spool]);
+    // A DEL the shim spooled (its format), stamped before the ADD below reaches the daemon.
+    const stamp = `${BigInt(Date.now() - 1000) * 1_000_000n}`;
+    const envBlock = Buffer.from(Object.entries(env("DEL", { CNI_CONTAINERID: "drop-1" })).map(([k, v]) => `${k}=${v}\0`).join(""));
+    const entry = Buffer.concat([Buffer.from(`tscni-del-v1 host-local ${envBlock.length}\n`), envBlock, Buffer.from(hostLocal(data))]);
+    const add = runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "drop-1" }), hostLocal(data));
+    expect(add.status, add.stdout).toBe(0);
+    // Temp name, then rename, as the shim does: the daemon's rescan never sees a half-written entry.
+    writeFileSync(join(spool, ".tmp-drop"), entry);
+    renameSync(join(spool, ".tmp-drop"), join(spool, `${stamp}-1.del`));
+    const deadline = Date.now() + 10_000;
+    while (readdirSync(spool).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(spool)).toEqual([]);
+    expect(daemon!.log()).toContain("dropped spooled DEL");
+    // The address the ADD took is still held.
+    expect(readdirSync(join(data, "dnet"))).toContain("169.254.40.2");
   });
 
   it("a daemon that accepts and never answers: the shim returns 11 within the request bound", async () => {
