@@ -12,6 +12,7 @@
  * member dies, there is never one without the other.
  */
 import { CniError, ErrorCode } from "@tscni/types";
+import { trackWork } from "@tscni/types/work";
 import type { EtcdClient, KeyValue, Operation } from "@tscni/etcd";
 import { candidates } from "./allocator.js";
 import { type IpAddress, type IpPrefix, formatIp, formatPrefix, parseIp, prefixContains } from "./ip.js";
@@ -113,7 +114,12 @@ export class ClusterStore {
    * in one network take turns: racing each other for the same next address
    * would only cost round trips. Across processes and nodes, etcd decides.
    */
-  async allocate(request: ClusterRequest): Promise<ClusterAllocation[]> {
+  allocate(request: ClusterRequest): Promise<ClusterAllocation[]> {
+    // Registered with the running invocation, as every store operation that changes etcd.
+    return trackWork(this.#allocateInTurn(request));
+  }
+
+  async #allocateInTurn(request: ClusterRequest): Promise<ClusterAllocation[]> {
     const turn = `${this.#node}\0${this.#base}`;
     const previous = turns.get(turn) ?? Promise.resolve();
     const mine = previous.then(() => this.#allocate(request));
@@ -196,7 +202,11 @@ export class ClusterStore {
    * someone re-reserved in between is never taken away. Unknown attachment:
    * false, and nothing changes.
    */
-  async release(owner: AttachmentId): Promise<boolean> {
+  release(owner: AttachmentId): Promise<boolean> {
+    return trackWork(this.#release(owner));
+  }
+
+  async #release(owner: AttachmentId): Promise<boolean> {
     const indexKey = this.attachmentKey(owner);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const index = (await this.#client.range(indexKey)).kvs[0];
@@ -224,10 +234,14 @@ export class ClusterStore {
   }
 
   /** Releases this node's attachments that are not in `valid`; another node's are never touched. Returns what it released. */
-  async collect(valid: readonly AttachmentId[]): Promise<AttachmentRecord[]> {
+  collect(valid: readonly AttachmentId[]): Promise<AttachmentRecord[]> {
+    return trackWork(this.#collect(valid));
+  }
+
+  async #collect(valid: readonly AttachmentId[]): Promise<AttachmentRecord[]> {
     const keep = new Set(valid.map((v) => `${v.containerId}/${v.ifName}`));
     const stale = (await this.attachments()).filter((a) => a.node === this.#node && !keep.has(`${a.containerId}/${a.ifName}`));
-    for (const a of stale) await this.release(a);
+    for (const a of stale) await this.#release(a);
     return stale;
   }
 
