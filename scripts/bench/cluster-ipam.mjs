@@ -3,8 +3,10 @@
 // single ADD and DEL latency (interleaved rounds, medians), and allocations per
 // second with 3 simulated nodes x 16 processes allocating at once against
 // host-local's 16 processes on one node. `node -e 0` is the floor of any Node
-// plugin's exec. Skipped with a reason when etcd is not installed.
-import { execFileSync } from "node:child_process";
+// plugin's exec. With the daemon-mode shim built, the same ADD and DEL through
+// `tscni daemon` (a shim exec'd, the plugin in the long-lived process, its etcd
+// connections kept). Skipped with a reason when etcd is not installed.
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,6 +16,8 @@ import { execAsync, median, printTable, timedSync } from "./lib/measure.mjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const CLUSTER = join(root, "dist", "bin", "cluster-ipam");
+const SHIM = join(root, "dist", "bin", "tscni-shim");
+const TSCNI = join(root, "dist", "bin", "tscni");
 const HOST_LOCAL = join(root, "dist", "bin", "host-local");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const NODES = 3;
@@ -88,6 +92,25 @@ async function rate(workers, file, input, envFor) {
   return all.length / seconds;
 }
 
+/** `tscni daemon` on a socket in `dir` and a cluster-ipam shim for it, or undefined when the shim is not built. */
+async function startDaemon(dir) {
+  if (!existsSync(SHIM) || !existsSync(TSCNI)) return undefined;
+  const { installShims } = await import(pathToFileURL(join(root, "packages", "daemon", "dist", "index.js")).href);
+  const socket = join(dir, "run", "d.sock");
+  const shims = join(dir, "shims");
+  mkdirSync(shims, { recursive: true });
+  await installShims({ binDir: shims, socketPath: socket, plugins: ["cluster-ipam"], shimPath: SHIM });
+  const proc = spawn(process.execPath, [TSCNI, "daemon", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  proc.stderr.on("data", (c) => (log += c));
+  const deadline = Date.now() + 20_000;
+  while (!log.includes("listening on")) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { shim: join(shims, "cluster-ipam"), stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once("exit", r), proc.kill("SIGTERM")))) };
+}
+
 export default async function bench() {
   for (const f of [CLUSTER, HOST_LOCAL]) if (!existsSync(f)) throw new Error(`${f} is missing: run node scripts/build.mjs`);
   try {
@@ -99,8 +122,10 @@ export default async function bench() {
   const { startEtcdCluster, EtcdClient, ClusterStore, parseRangeSets } = await loadModules();
   const etcd = await startEtcdCluster({ members: 3 });
   const dataDir = mkdtempSync(join(tmpdir(), "tscni-bench-cipam-"));
+  let daemon;
   try {
-    const times = { floor: [], cAdd: [], cDel: [], hAdd: [], hDel: [] };
+    daemon = await startDaemon(dataDir);
+    const times = { floor: [], cAdd: [], cDel: [], hAdd: [], hDel: [], dAdd: [], dDel: [] };
     const latInput = clusterConfig(etcd.endpoints, "latnet");
     for (let i = 0; i < ROUNDS; i++) {
       times.floor.push(timedSync(process.execPath, ["-e", "0"], env("VERSION", "x", "n"), ""));
@@ -108,8 +133,12 @@ export default async function bench() {
       times.cDel.push(timedSync(CLUSTER, [], env("DEL", `lat${i}`, "node-a"), latInput));
       times.hAdd.push(timedSync(HOST_LOCAL, [], env("ADD", `lat${i}`, "node-a"), hostLocalConfig(dataDir)));
       times.hDel.push(timedSync(HOST_LOCAL, [], env("DEL", `lat${i}`, "node-a"), hostLocalConfig(dataDir)));
+      if (daemon) {
+        times.dAdd.push(timedSync(daemon.shim, [], env("ADD", `dlat${i}`, "node-a"), latInput));
+        times.dDel.push(timedSync(daemon.shim, [], env("DEL", `dlat${i}`, "node-a"), latInput));
+      }
     }
-    const [floor, cAdd, cDel, hAdd, hDel] = ["floor", "cAdd", "cDel", "hAdd", "hDel"].map((k) => median(times[k]));
+    const [floor, cAdd, cDel, hAdd, hDel, dAdd, dDel] = ["floor", "cAdd", "cDel", "hAdd", "hDel", "dAdd", "dDel"].map((k) => median(times[k]));
     const nodes = Array.from({ length: NODES }, (_, n) => `node-${n}`);
     const clusterWorkers = nodes.flatMap((node) => Array.from({ length: WAY }, (_, w) => ({ node, w })));
     const clusterRate = await rate(clusterWorkers, CLUSTER, clusterConfig(etcd.endpoints, "ratenet"), ({ node, w }, i) => env("ADD", `${node}-${w}-${i}`, node));
@@ -141,6 +170,12 @@ export default async function bench() {
         ["host-local ADD (ours)", hAdd.toFixed(1), (hAdd / floor).toFixed(2), "1.00", ""],
         ["cluster-ipam DEL", cDel.toFixed(1), (cDel / floor).toFixed(2), (cDel / hDel).toFixed(2), ""],
         ["host-local DEL (ours)", hDel.toFixed(1), (hDel / floor).toFixed(2), "1.00", ""],
+        ...(daemon
+          ? [
+              ["cluster-ipam ADD through the daemon shim", dAdd.toFixed(1), (dAdd / floor).toFixed(2), (dAdd / hAdd).toFixed(2), ""],
+              ["cluster-ipam DEL through the daemon shim", dDel.toFixed(1), (dDel / floor).toFixed(2), (dDel / hDel).toFixed(2), ""],
+            ]
+          : [["cluster-ipam through the daemon: skipped (dist/bin/tscni-shim not built)", "", "", "", ""]]),
         [`allocations/s, cluster-ipam, ${NODES} nodes x ${WAY}`, "", "", (clusterRate / hostRate).toFixed(2), clusterRate.toFixed(1)],
         [`allocations/s, host-local, 1 node x ${WAY}`, "", "", "1.00", hostRate.toFixed(1)],
         [`allocations/s, ClusterStore in process, ${NODES} nodes x ${WAY}`, "", "", (inProcessRate / hostRate).toFixed(2), inProcessRate.toFixed(1)],
@@ -148,6 +183,7 @@ export default async function bench() {
     );
     console.log(`(${ROUNDS} interleaved rounds for latency; ${PER_WORKER} ADDs per worker for throughput; /20 range; every process an exec'd plugin)`);
   } finally {
+    await daemon?.stop();
     await etcd.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
