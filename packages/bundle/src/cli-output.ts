@@ -10,9 +10,9 @@ import { writeSync } from "node:fs";
  * nowhere left to report anything, and the status still tells.
  *
  * Returns the tool's way to set its exit status (use it instead of
- * process.exitCode). Every CLI of the project follows this rule: tscni
- * imports it from here; cnitool and cni-conformance, which must not depend on
- * the bundler, and create-tscni, which has no dependencies, keep a copy.
+ * process.exitCode). Every CLI of the project follows this rule; the SDK's
+ * CLIs take it from @tscni/types/cli-output. The bundler depends on no SDK
+ * package, so it keeps this copy (create-tscni, with no dependencies, too).
  */
 export function guardClosedOutput(tool: string): (status: number) => void {
   let lost = false;

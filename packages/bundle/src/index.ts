@@ -8,4 +8,3 @@ export { writeFileAtomic, symlinkAtomic, replaceAtomically, tempPathFor, syncDir
 export { containsPluginMain } from "./plugin-main-check.js";
 export { CODE_CACHE_SUFFIX, codeCachePathFor } from "./code-cache.js";
 export { LAZY_BUILTINS, lazyBuiltinsPlugin } from "./lazy-builtins.js";
-export { guardClosedOutput } from "./cli-output.js";

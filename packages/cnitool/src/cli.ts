@@ -1,4 +1,4 @@
-import { guardClosedOutput } from "./cli-output.js";
+import { guardClosedOutput } from "@tscni/types/cli-output";
 import { run } from "./main.js";
 
 const exitWith = guardClosedOutput("cnitool");

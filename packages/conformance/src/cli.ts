@@ -5,7 +5,7 @@ import { formatJson, formatJunit, formatText } from "./report.js";
 import { execFileSync } from "node:child_process";
 import { uniqueNamespacePrefix } from "./namespaces.js";
 import { runConformance } from "./run.js";
-import { guardClosedOutput } from "./cli-output.js";
+import { guardClosedOutput } from "@tscni/types/cli-output";
 
 const USAGE = `usage: cni-conformance <plugin-binary> [--config FILE] [--versions V,V...] [--netns]
                        [--chained | --ipam] [--json | --junit FILE] [--timeout MS] [--ifname NAME] [--cni-path DIRS]

@@ -64,7 +64,7 @@ function run(argv: string[]): number {
 
 process.exitCode = run(process.argv.slice(2));
 // A closed stdout (`create-tscni x | head -0`): one line on stderr and exit 1, never a stack trace. No dependency
-// for it (create-tscni has none): the rule of @tscni/bundle's guardClosedOutput, inlined.
+// for it (create-tscni has none): the rule of @tscni/types/cli-output's guardClosedOutput, inlined.
 let lost = false;
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (!process.exitCode) process.exitCode = 1;

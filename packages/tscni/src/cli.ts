@@ -7,7 +7,7 @@
 //   tscni daemon    ...   (daemon mode; see `tscni daemon --help`)
 //
 // Exit status: 0 done, 1 failed (one line: what and why), 2 usage.
-import { guardClosedOutput } from "@tscni/bundle";
+import { guardClosedOutput } from "@tscni/types/cli-output";
 import { runCli } from "./main.js";
 
 // A closed stdout/stderr: one line on stderr and a meaningful status, never a stack trace.

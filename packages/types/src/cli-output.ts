@@ -10,8 +10,9 @@ import { writeSync } from "node:fs";
  * nowhere left to report anything, and the status still tells.
  *
  * Returns the tool's way to set its exit status (use it instead of
- * process.exitCode). A copy of @tscni/bundle's guardClosedOutput, the rule
- * every CLI of the project follows: this package must not depend on the bundler.
+ * process.exitCode). The rule every CLI of the project follows: cnitool,
+ * cni-conformance and tscni take it from here (`@tscni/types/cli-output`);
+ * @tscni/bundle and create-tscni, which depend on no SDK package, keep a copy.
  */
 export function guardClosedOutput(tool: string): (status: number) => void {
   let lost = false;
