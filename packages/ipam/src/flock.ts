@@ -9,8 +9,8 @@
  * It is the same lock Go's host-local takes on `<dataDir>/<network>/lock`.
  */
 import { spawn } from "node:child_process";
-import { accessSync, closeSync, constants, fstatSync, openSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync } from "node:fs";
+import { basename, dirname, resolve as resolvePath } from "node:path";
 import { CniError, ErrorCode, isCniError } from "@tscni/types";
 import { assertFileOrMissing, createFile, entryExists } from "./data-files.js";
 
@@ -24,6 +24,12 @@ export interface LockOptions {
   timeoutMs?: number;
   /** The flock(1) program; default the first of /usr/bin/flock, /bin/flock, /usr/local/bin/flock. */
   flockPath?: string;
+  /**
+   * In a process with several holders of this lock at once: how long the lock may
+   * pass from one to the next before it is released for other processes and
+   * taken again (default 100 ms). See `Line` below.
+   */
+  holdMs?: number;
 }
 
 // Runtimes exec plugins with a minimal environment (often no PATH), so look in the usual places.
@@ -73,35 +79,143 @@ function swapped(path: string): CniError {
   return new CniError(ErrorCode.TryAgainLater, `${path} is not a regular file; refusing to follow or lock it`, "it changed while being opened");
 }
 
-/** Waits for an exclusive lock on `path` (created if missing, mode 0644; a link or other non-regular file: code 11). */
-export async function lockFile(path: string, opts: LockOptions = {}): Promise<FileLock> {
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  const program = opts.flockPath ?? (flockProgram ??= findFlock());
+/**
+ * Spawns flock(1) on a fresh descriptor of `path`: resolves with the locked
+ * descriptor, or rejects (code 11 after `timeoutMs`, code 5 otherwise).
+ */
+async function takeFlock(path: string, program: string | undefined, timeoutMs: number, label: string): Promise<number> {
+  const flock = program ?? (flockProgram ??= findFlock());
   const fd = openLockFile(path);
   const seconds = Math.max(timeoutMs / 1000, 0.001).toFixed(3);
   // No pipes: stdio streams would load net and stream machinery for nothing, at every exec;
   // flock's own message, if any, goes to our stderr, which is the runtime's log.
   const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    const child = spawn(program, ["-x", "-w", seconds, "3"], { stdio: ["ignore", "ignore", "inherit", fd], env: {} });
+    const child = spawn(flock, ["-x", "-w", seconds, "3"], { stdio: ["ignore", "ignore", "inherit", fd], env: {} });
     child.on("error", (error) => resolve({ code: null, error }));
     child.on("exit", (code) => resolve({ code }));
   });
-  if (outcome.code !== 0) {
-    closeSync(fd);
-    if (outcome.code === 1 && !outcome.error) {
-      throw new CniError(
-        ErrorCode.TryAgainLater,
-        `timed out after ${seconds}s waiting for the lock on ${path}`,
-        "another plugin process holds it",
-      );
-    }
-    throw new CniError(ErrorCode.IOFailure, `cannot lock ${path}`, outcome.error?.message ?? `${program} exited with status ${outcome.code}`);
+  if (outcome.code === 0) return fd;
+  closeSync(fd);
+  if (outcome.code === 1 && !outcome.error) throw timedOut(path, label, "another plugin process holds it");
+  throw new CniError(ErrorCode.IOFailure, `cannot lock ${path}`, outcome.error?.message ?? `${flock} exited with status ${outcome.code}`);
+}
+
+function timedOut(path: string, seconds: string, holder: string): CniError {
+  return new CniError(ErrorCode.TryAgainLater, `timed out after ${seconds}s waiting for the lock on ${path}`, holder);
+}
+
+/**
+ * One process's line for one lock file. A long-lived process (the daemon)
+ * serves many requests for one network at once; spawning flock(1) for each
+ * would cost ~10 ms a request. Instead the holders of this process queue here
+ * in arrival order, and while the queue is not empty the locked descriptor
+ * passes from one holder to the next without being released. It is released
+ * when the queue empties, and also once it has been held `holdMs` (then taken
+ * again by a new flock(1)): a process waiting in flock(2) is woken by that
+ * release and gets the lock before our new flock(1) has even started, so
+ * other processes wait at most `holdMs` plus one holder's work. A process
+ * with one request (an exec'd plugin) never queues: open, flock(1), close,
+ * as before.
+ */
+interface Waiter {
+  readonly program: string | undefined;
+  readonly holdMs: number;
+  readonly deadline: number;
+  readonly label: string;
+  readonly grant: (lock: FileLock) => void;
+  readonly fail: (error: unknown) => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Line {
+  readonly path: string;
+  readonly queue: Waiter[];
+  /** The locked descriptor, while this process holds the flock. */
+  fd: number | undefined;
+  takenAt: number;
+  /** A holder has it, or a flock(1) is being taken for the head of the queue. */
+  busy: boolean;
+}
+
+const lines = new Map<string, Line>();
+
+const DEFAULT_HOLD_MS = 100;
+
+/** Waits for an exclusive lock on `path` (created if missing, mode 0644; a link or other non-regular file: code 11). */
+export function lockFile(path: string, opts: LockOptions = {}): Promise<FileLock> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const key = resolvePath(path);
+  let line = lines.get(key);
+  if (!line) lines.set(key, (line = { path, queue: [], fd: undefined, takenAt: 0, busy: false }));
+  const queue = line.queue;
+  return new Promise<FileLock>((grant, fail) => {
+    const label = Math.max(timeoutMs / 1000, 0.001).toFixed(3);
+    const waiter: Waiter = { program: opts.flockPath, holdMs: opts.holdMs ?? DEFAULT_HOLD_MS, deadline: Date.now() + timeoutMs, label, grant, fail };
+    queue.push(waiter);
+    waiter.timer = setTimeout(() => {
+      const at = queue.indexOf(waiter);
+      if (at < 0) return;
+      queue.splice(at, 1);
+      fail(timedOut(path, label, "another holder in this process has it"));
+    }, timeoutMs);
+    next(key, line);
+  });
+}
+
+/** Gives the lock to the head of the queue, or releases the flock when nobody in this process waits. */
+function next(key: string, line: Line): void {
+  if (line.busy) return;
+  const waiter = line.queue.shift();
+  if (!waiter) {
+    dropFlock(line);
+    lines.delete(key);
+    return;
   }
+  clearTimeout(waiter.timer);
+  line.busy = true;
+  if (line.fd !== undefined && Date.now() - line.takenAt < waiter.holdMs && stillTheFile(line.path, line.fd)) {
+    grant(key, line, waiter);
+    return;
+  }
+  dropFlock(line);
+  takeFlock(line.path, waiter.program, Math.max(waiter.deadline - Date.now(), 1), waiter.label).then(
+    (fd) => {
+      line.fd = fd;
+      line.takenAt = Date.now();
+      grant(key, line, waiter);
+    },
+    (error: unknown) => {
+      line.busy = false;
+      waiter.fail(error);
+      next(key, line);
+    },
+  );
+}
+
+function grant(key: string, line: Line, waiter: Waiter): void {
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
-    closeSync(fd);
+    line.busy = false;
+    next(key, line);
   };
-  return { path, release, [Symbol.dispose]: release };
+  waiter.grant({ path: line.path, release, [Symbol.dispose]: release });
+}
+
+function dropFlock(line: Line): void {
+  if (line.fd === undefined) return;
+  closeSync(line.fd);
+  line.fd = undefined;
+}
+
+/** The descriptor still locks what the path names: a lock file removed or replaced meanwhile is opened (and checked) anew. */
+function stillTheFile(path: string, fd: number): boolean {
+  try {
+    const named = lstatSync(path);
+    const held = fstatSync(fd);
+    return named.isFile() && named.ino === held.ino && named.dev === held.dev;
+  } catch {
+    return false;
+  }
 }
