@@ -4,23 +4,21 @@
  * unless the lock itself is planted, a planted address is never handed out,
  * nothing outside the data directory changes and no plant is removed.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { execPluginBinary } from "@tscni/netns/testkit";
 import { skipReason } from "../../../test/support/prereq.js";
-import { OURS, addressesOf, network, tempDataDirs } from "./support.js";
+import { OURS, PLANT_KINDS, addressesOf, expectVictimsUntouched, makeVictims, network, plant, tempDataDirs } from "./support.js";
 
 const tempDir = tempDataDirs();
 
-const KINDS = ["dangling link", "link to a file", "link to an empty file", "link to a directory", "directory", "fifo"] as const;
 const ADDRESSES = ["169.254.60.2", "169.254.60.3", "169.254.60.4"];
 const NAMES = [...ADDRESSES, "last_reserved_ip.0", "lock"];
 const WHERE = ["hlnet", "other", ".tscni-claims"];
 
-const plantArb = fc.record({ where: fc.constantFrom(...WHERE), name: fc.constantFrom(...NAMES), kind: fc.constantFrom(...KINDS) });
+const plantArb = fc.record({ where: fc.constantFrom(...WHERE), name: fc.constantFrom(...NAMES), kind: fc.constantFrom(...PLANT_KINDS) });
 const verbArb = fc.record({
   command: fc.constantFrom("ADD", "ADD", "DEL", "CHECK", "GC", "STATUS"),
   id: fc.constantFrom("c1", "c2"),
@@ -32,24 +30,13 @@ describe.skipIf(skipReason({ executables: [OURS] }))("host-local with random pla
     await fc.assert(
       fc.asyncProperty(fc.array(plantArb, { minLength: 1, maxLength: 4 }), fc.array(verbArb, { minLength: 2, maxLength: 6 }), async (plants, verbs) => {
         const root = tempDir("prop");
-        const outside = join(root, "outside");
-        mkdirSync(outside);
-        const victim = { file: join(outside, "precious"), empty: join(outside, "empty"), dir: join(outside, "dir"), missing: join(outside, "gone") };
-        writeFileSync(victim.file, "precious\n");
-        writeFileSync(victim.empty, "");
-        mkdirSync(victim.dir);
+        const victims = makeVictims(join(root, "outside"));
         const dataDir = join(root, "data");
         const planted: { path: string; name: string; where: string }[] = [];
         for (const p of plants) {
           const path = join(dataDir, p.where, p.name);
-          mkdirSync(join(dataDir, p.where), { recursive: true });
           if (planted.some((q) => q.path === path)) continue;
-          const target = { "dangling link": victim.missing, "link to a file": victim.file, "link to an empty file": victim.empty, "link to a directory": victim.dir }[
-            p.kind as string
-          ];
-          if (target) symlinkSync(target, path);
-          else if (p.kind === "directory") mkdirSync(path);
-          else execFileSync("mkfifo", [path]);
+          plant(path, p.kind, victims);
           planted.push({ path, name: p.name, where: p.where });
         }
         const lockPlanted = planted.some((p) => p.name === "lock" && p.where === "hlnet");
@@ -79,10 +66,7 @@ describe.skipIf(skipReason({ executables: [OURS] }))("host-local with random pla
             results.set(v.id, r.json);
           }
         }
-        expect(readFileSync(victim.file, "utf8")).toBe("precious\n");
-        expect(readFileSync(victim.empty, "utf8")).toBe("");
-        expect(readdirSync(victim.dir)).toEqual([]);
-        expect(existsSync(victim.missing)).toBe(false);
+        expectVictimsUntouched(victims);
         for (const p of planted) expect(lstatSync(p.path).isFile(), p.path).toBe(false);
       }),
       { numRuns: 12 },

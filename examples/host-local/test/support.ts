@@ -1,8 +1,9 @@
 /** Shared by host-local's tests: exec our bundle or Go's like a runtime, and read the store. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll } from "vitest";
+import { dirname, join, resolve } from "node:path";
+import { afterAll, expect } from "vitest";
 import { execPluginBinary } from "@tscni/netns/testkit";
 import type { RunOutput } from "@tscni/netns/testkit";
 
@@ -78,4 +79,45 @@ export function claims(dataDir: string): string[] {
 export function addressesOf(json: unknown): string[] {
   const ips = (json as { ips?: { address: string }[] }).ips ?? [];
   return ips.map((ip) => ip.address.split("/")[0] as string);
+}
+
+/** What can be planted where host-local expects one of its own regular files. */
+export const PLANT_KINDS = ["dangling link", "link to a file", "link to an empty file", "link to a directory", "directory", "fifo"] as const;
+export type PlantKind = (typeof PLANT_KINDS)[number];
+
+/** Files outside the data directory that a plant points at; none may change. */
+export interface Victims {
+  file: string;
+  empty: string;
+  dir: string;
+  missing: string;
+}
+
+/** Creates the victims in `outside` (made here): a file with content, an empty one, an empty directory, and a name that must stay absent. */
+export function makeVictims(outside: string): Victims {
+  mkdirSync(outside, { recursive: true });
+  const victims = { file: join(outside, "precious"), empty: join(outside, "empty"), dir: join(outside, "dir"), missing: join(outside, "gone") };
+  writeFileSync(victims.file, "precious\n");
+  writeFileSync(victims.empty, "");
+  mkdirSync(victims.dir);
+  return victims;
+}
+
+/** Plants `kind` at `path` (parents made); a link points at the matching victim. */
+export function plant(path: string, kind: PlantKind, victims: Victims): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const target = { "dangling link": victims.missing, "link to a file": victims.file, "link to an empty file": victims.empty, "link to a directory": victims.dir }[
+    kind as string
+  ];
+  if (target) symlinkSync(target, path);
+  else if (kind === "directory") mkdirSync(path);
+  else execFileSync("mkfifo", [path]);
+}
+
+/** Asserts every victim is as makeVictims left it. */
+export function expectVictimsUntouched(victims: Victims): void {
+  expect(readFileSync(victims.file, "utf8")).toBe("precious\n");
+  expect(readFileSync(victims.empty, "utf8")).toBe("");
+  expect(readdirSync(victims.dir)).toEqual([]);
+  expect(existsSync(victims.missing)).toBe(false);
 }
