@@ -86,7 +86,10 @@ export async function startVerdaccio(dir: string, upstream: string, verdaccioBin
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/`;
     const out = openSync(logFile, "a");
-    const child: ChildProcess = spawn(process.execPath, [verdaccioBin, "--config", configFile, "--listen", `127.0.0.1:${port}`], {
+    // --use-openssl-ca: Verdaccio's requests upstream trust the system's CA store, as curl and npm's users do. CI
+    // unsets NODE_EXTRA_CA_CERTS for start-up speed, and Node's bundled roots alone fail behind a TLS-inspecting
+    // proxy (SELF_SIGNED_CERT_IN_CHAIN, which Verdaccio reports as a 404 for every proxied package).
+    const child: ChildProcess = spawn(process.execPath, ["--use-openssl-ca", verdaccioBin, "--config", configFile, "--listen", `127.0.0.1:${port}`], {
       stdio: ["ignore", out, out],
     });
     let exited = false;
