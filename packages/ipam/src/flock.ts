@@ -30,6 +30,11 @@ export interface LockOptions {
    * taken again (default 100 ms). See `Line` below.
    */
   holdMs?: number;
+  /**
+   * In such a process, how long the lock stays taken after the last holder
+   * released it, for the next request (default 10 ms, never past `holdMs`).
+   */
+  lingerMs?: number;
 }
 
 // Runtimes exec plugins with a minimal environment (often no PATH), so look in the usual places.
@@ -113,13 +118,18 @@ function timedOut(path: string, seconds: string, holder: string): CniError {
  * when the queue empties, and also once it has been held `holdMs` (then taken
  * again by a new flock(1)): a process waiting in flock(2) is woken by that
  * release and gets the lock before our new flock(1) has even started, so
- * other processes wait at most `holdMs` plus one holder's work. A process
- * with one request (an exec'd plugin) never queues: open, flock(1), close,
- * as before.
+ * other processes wait at most `holdMs` plus one holder's work.
+ * Requests through shims come in bursts with gaps of a few ms (the shims'
+ * execs), so once holders have queued in this process the flock also stays
+ * taken `lingerMs` after the queue empties (never past `holdMs`): a request
+ * arriving then gets it without a flock(1). A process with one request (an
+ * exec'd plugin) never queues and never lingers: open, flock(1), close, as
+ * before.
  */
 interface Waiter {
   readonly program: string | undefined;
   readonly holdMs: number;
+  readonly lingerMs: number;
   readonly deadline: number;
   readonly label: string;
   readonly grant: (lock: FileLock) => void;
@@ -133,24 +143,41 @@ interface Line {
   /** The locked descriptor, while this process holds the flock. */
   fd: number | undefined;
   takenAt: number;
+  holdMs: number;
+  lingerMs: number;
   /** A holder has it, or a flock(1) is being taken for the head of the queue. */
   busy: boolean;
+  /** Releases the flock after the linger, unless a holder came. */
+  linger: NodeJS.Timeout | undefined;
 }
 
 const lines = new Map<string, Line>();
 
 const DEFAULT_HOLD_MS = 100;
+const DEFAULT_LINGER_MS = 10;
+
+/** Set once two holders of one lock overlapped: this process serves many requests. */
+let longLived = false;
 
 /** Waits for an exclusive lock on `path` (created if missing, mode 0644; a link or other non-regular file: code 11). */
 export function lockFile(path: string, opts: LockOptions = {}): Promise<FileLock> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const key = resolvePath(path);
   let line = lines.get(key);
-  if (!line) lines.set(key, (line = { path, queue: [], fd: undefined, takenAt: 0, busy: false }));
+  if (!line) lines.set(key, (line = { path, queue: [], fd: undefined, takenAt: 0, busy: false, linger: undefined, holdMs: 0, lingerMs: 0 }));
   const queue = line.queue;
   return new Promise<FileLock>((grant, fail) => {
     const label = Math.max(timeoutMs / 1000, 0.001).toFixed(3);
-    const waiter: Waiter = { program: opts.flockPath, holdMs: opts.holdMs ?? DEFAULT_HOLD_MS, deadline: Date.now() + timeoutMs, label, grant, fail };
+    const waiter: Waiter = {
+      program: opts.flockPath,
+      holdMs: opts.holdMs ?? DEFAULT_HOLD_MS,
+      lingerMs: opts.lingerMs ?? DEFAULT_LINGER_MS,
+      deadline: Date.now() + timeoutMs,
+      label,
+      grant,
+      fail,
+    };
+    if (line.busy) longLived = true;
     queue.push(waiter);
     waiter.timer = setTimeout(() => {
       const at = queue.indexOf(waiter);
@@ -165,10 +192,11 @@ export function lockFile(path: string, opts: LockOptions = {}): Promise<FileLock
 /** Gives the lock to the head of the queue, or releases the flock when nobody in this process waits. */
 function next(key: string, line: Line): void {
   if (line.busy) return;
+  clearTimeout(line.linger);
+  line.linger = undefined;
   const waiter = line.queue.shift();
   if (!waiter) {
-    dropFlock(line);
-    lines.delete(key);
+    idle(key, line);
     return;
   }
   clearTimeout(waiter.timer);
@@ -182,6 +210,8 @@ function next(key: string, line: Line): void {
     (fd) => {
       line.fd = fd;
       line.takenAt = Date.now();
+      line.lingerMs = waiter.lingerMs;
+      line.holdMs = waiter.holdMs;
       grant(key, line, waiter);
     },
     (error: unknown) => {
@@ -201,6 +231,24 @@ function grant(key: string, line: Line, waiter: Waiter): void {
     next(key, line);
   };
   waiter.grant({ path: line.path, release, [Symbol.dispose]: release });
+}
+
+/** Nobody here wants the lock: release it, at once or after the linger. */
+function idle(key: string, line: Line): void {
+  const lingerMs = Math.min(line.lingerMs, line.takenAt + line.holdMs - Date.now());
+  if (longLived && line.fd !== undefined && lingerMs > 0) {
+    line.linger = setTimeout(() => {
+      line.linger = undefined;
+      if (line.busy || line.queue.length > 0) return;
+      dropFlock(line);
+      lines.delete(key);
+    }, lingerMs);
+    // A process that is done exits without waiting: the kernel releases the flock then.
+    line.linger.unref();
+    return;
+  }
+  dropFlock(line);
+  lines.delete(key);
 }
 
 function dropFlock(line: Line): void {

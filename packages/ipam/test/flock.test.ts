@@ -27,7 +27,8 @@ beforeEach(() => {
   const wrapper = join(dir, "counting-flock");
   writeFileSync(wrapper, `#!/bin/sh\necho run >> ${JSON.stringify(join(dir, "runs"))}\nexec ${FLOCK} "$@"\n`);
   chmodSync(wrapper, 0o755);
-  counted = { flockPath: wrapper };
+  // No linger unless a test asks for it: "released when the queue empties" is then checkable at once.
+  counted = { flockPath: wrapper, lingerMs: 0 };
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -73,6 +74,21 @@ describe.skipIf(skip)(`lockFile in a long-lived process${skip ? ` (skipped: ${sk
     const again = await lockFile(lockPath, counted);
     again.release();
     expect(flockRuns()).toBe(2);
+  });
+
+  it("after holders have queued, the lock lingers for the next request, then is released", async () => {
+    const options = { ...counted, lingerMs: 300, holdMs: 10_000 };
+    const first = await lockFile(lockPath, options);
+    const second = lockFile(lockPath, options);
+    first.release();
+    (await second).release();
+    // Nobody queued: still ours for the linger, and a request now gets it without flock(1).
+    expect(await freeForOthers(lockPath)).toBe(false);
+    (await lockFile(lockPath, options)).release();
+    expect(flockRuns()).toBe(1);
+    const outside = spawn(FLOCK, ["-x", "-w", "10", lockPath, "true"], { stdio: "ignore" });
+    expect(await new Promise((r) => outside.on("exit", r))).toBe(0);
+    expect(await freeForOthers(lockPath)).toBe(true);
   });
 
   it("a holder that throws inside withLock passes the lock on; nothing is left held", async () => {
