@@ -17,9 +17,9 @@ import {
   ipamConfigShapes,
   parseIp,
   parsePrefix,
-  prefixContains,
   requestedAddresses,
 } from "@tscni/ipam";
+import { prefixContains } from "@tscni/ipam/ip";
 import type { CmdArgs } from "@tscni/skel";
 import { CniError, type DNS, ErrorCode, type IPConfig, type NetConf, type Route } from "@tscni/types";
 import * as z from "zod/mini";

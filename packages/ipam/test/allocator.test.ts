@@ -1,7 +1,8 @@
 import { CniError } from "@tscni/types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { allocate, candidates, formatIp, parseIp, parseRangeSets, rangeSetSize } from "@tscni/ipam";
+import { allocate, formatIp, parseIp, parseRangeSets, rangeSetSize } from "@tscni/ipam";
+import { candidates } from "@tscni/ipam/internal";
 import { MemoryStore } from "./memory-store.js";
 import { cniError } from "../../../test/support/cni-error.js";
 

@@ -10,7 +10,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLAIMS_DIR, DiskStore, allocate, formatIp, parseIp, parseRangeSets } from "@tscni/ipam";
+import { DiskStore, allocate, formatIp, parseIp, parseRangeSets } from "@tscni/ipam";
+import { CLAIMS_DIR } from "@tscni/ipam/internal";
 import { cniRejection } from "../../../test/support/cni-error.js";
 
 const owner = (id: string, ifName = "eth0") => ({ containerId: id, ifName });

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CLAIMS_DIR, DiskStore, allocate, formatIp, parseIp, parseRangeSets } from "@tscni/ipam";
+import { DiskStore, allocate, formatIp, parseIp, parseRangeSets } from "@tscni/ipam";
+import { CLAIMS_DIR } from "@tscni/ipam/internal";
 
 const [rangeSet] = parseRangeSets([[{ subnet: "169.254.90.0/29" }]], "r") as [NonNullable<ReturnType<typeof parseRangeSets>[number]>];
 const NETWORKS = ["neta", "netb", "netc"] as const;

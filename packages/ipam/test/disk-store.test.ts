@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cniRejection } from "../../../test/support/cni-error.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLAIMS_DIR, DiskStore, allocate, formatIp, lockFile, parseIp, parseRangeSets } from "@tscni/ipam";
+import { DiskStore, allocate, formatIp, lockFile, parseIp, parseRangeSets } from "@tscni/ipam";
+import { CLAIMS_DIR } from "@tscni/ipam/internal";
 
 const ip = (s: string) => parseIp(s) as NonNullable<ReturnType<typeof parseIp>>;
 const owner = (id: string, ifName = "eth0") => ({ containerId: id, ifName });

@@ -1,17 +1,8 @@
 import { isIP } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  formatIp,
-  formatPrefix,
-  lastAddress,
-  networkAddress,
-  nextIp,
-  parseIp,
-  parsePrefix,
-  prefixContains,
-  previousIp,
-} from "@tscni/ipam";
+import { formatIp, formatPrefix, parseIp, parsePrefix } from "@tscni/ipam";
+import { lastAddress, networkAddress, nextIp, prefixContains, previousIp } from "@tscni/ipam/ip";
 
 /** Node's WHATWG URL serialiser prints IPv6 in RFC 5952 form, as Go does: an independent oracle. */
 function canonicalV6(s: string): string {
