@@ -47,11 +47,11 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Runs `fill(tmp)` to produce a file at a temporary path next to `dest`, then
- * sets the mode, fsyncs and renames it over `dest`. On any failure the
- * temporary file is removed and `dest` is untouched.
+ * Runs `fill(tmp)` to produce a file at a temporary path next to `dest`, sets the mode and fsyncs it, and returns
+ * that path, not yet renamed (an installer smoke-tests it there first). On any failure the temporary file is
+ * removed and the error passed on as it came.
  */
-export async function replaceAtomically(dest: string, fill: (tmp: string) => Promise<void>, mode = 0o755): Promise<void> {
+export async function stageFile(dest: string, fill: (tmp: string) => Promise<void>, mode = 0o755): Promise<string> {
   const tmp = tempPathFor(dest);
   try {
     await fill(tmp);
@@ -63,10 +63,22 @@ export async function replaceAtomically(dest: string, fill: (tmp: string) => Pro
     } finally {
       await fh.close();
     }
+    return tmp;
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** `stageFile`, then the rename over `dest` and a sync of its directory; `dest` is untouched on any failure. */
+export async function replaceAtomically(dest: string, fill: (tmp: string) => Promise<void>, mode = 0o755): Promise<void> {
+  let tmp: string | undefined;
+  try {
+    tmp = await stageFile(dest, fill, mode);
     await rename(tmp, dest);
     await syncDirectory(dirname(dest));
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {});
+    if (tmp !== undefined) await rm(tmp, { force: true }).catch(() => {});
     throw destinationError(dest, e);
   }
 }

@@ -4,7 +4,7 @@ export { executableBuildOptions, NEVER_INLINED } from "./esbuild-options.js";
 export { type BuiltExecutable, type ExecutableOptions, buildExecutable, buildExecutables, DEFAULT_INTERPRETER } from "./executable.js";
 export { type SeaOptions, type SeaStartup, buildSea, checkSeaSupport, DEFAULT_SEA_STARTUP, SEA_FUSE } from "./sea.js";
 export { type InstallOptions, type Installed, install } from "./install.js";
-export { writeFileAtomic, symlinkAtomic, replaceAtomically, tempPathFor, syncDirectory } from "./atomic.js";
+export { writeFileAtomic, symlinkAtomic, replaceAtomically, stageFile, tempPathFor, syncDirectory } from "./atomic.js";
 export { containsPluginMain } from "./plugin-main-check.js";
 export { CODE_CACHE_SUFFIX, codeCachePathFor } from "./code-cache.js";
 export { LAZY_BUILTINS, lazyBuiltinsPlugin } from "./lazy-builtins.js";

@@ -1,7 +1,7 @@
 import { constants, type Stats } from "node:fs";
 import { copyFile, lstat, open, readdir, readlink, rename, rm, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { CODE_CACHE_SUFFIX, syncDirectory, tempPathFor } from "@tscni/bundle";
+import { CODE_CACHE_SUFFIX, stageFile, syncDirectory, tempPathFor } from "@tscni/bundle";
 import { InstallError, messageOf } from "./errors.js";
 import { execVersion } from "./smoke.js";
 
@@ -95,16 +95,8 @@ async function requireFile(path: string, what: string): Promise<void> {
  * ETXTBSY.
  */
 async function stageCopy(src: string, dest: string, mode: number, action: string, check?: (tmp: string) => Promise<void>): Promise<Staged> {
-  const tmp = tempPathFor(dest);
+  const tmp = await stageFile(dest, (t) => copyFile(src, t, constants.COPYFILE_EXCL), mode);
   try {
-    await copyFile(src, tmp, constants.COPYFILE_EXCL);
-    const fh = await open(tmp, "r+");
-    try {
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
     await check?.(tmp);
   } catch (e) {
     await rm(tmp, { force: true });
