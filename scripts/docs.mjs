@@ -13,6 +13,7 @@ const out = process.argv[2] ?? join(root, "docs/api");
 const entryPoints = [];
 const missing = [];
 for (const dir of readdirSync(join(root, "packages")).sort()) {
+  if (!existsSync(join(root, "packages", dir, "package.json"))) continue; // packages/.gitignore and the like
   const manifest = JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8"));
   if (!manifest.name?.startsWith("@tscni/")) continue; // create-tscni is a command, not an API
   for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
