@@ -6,18 +6,17 @@
 // plugin's exec. With the daemon-mode shim built, the same ADD and DEL through
 // `tscni daemon` (a shim exec'd, the plugin in the long-lived process, its etcd
 // connections kept). Skipped with a reason when etcd is not installed.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { startDaemon } from "./lib/daemon.mjs";
 import { execAsync, median, printTable, timedSync } from "./lib/measure.mjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const CLUSTER = join(root, "dist", "bin", "cluster-ipam");
-const SHIM = join(root, "dist", "bin", "tscni-shim");
-const TSCNI = join(root, "dist", "bin", "tscni");
 const HOST_LOCAL = join(root, "dist", "bin", "host-local");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const NODES = 3;
@@ -92,25 +91,6 @@ async function rate(workers, file, input, envFor) {
   return all.length / seconds;
 }
 
-/** `tscni daemon` on a socket in `dir` and a cluster-ipam shim for it, or undefined when the shim is not built. */
-async function startDaemon(dir) {
-  if (!existsSync(SHIM) || !existsSync(TSCNI)) return undefined;
-  const { installShims } = await import(pathToFileURL(join(root, "packages", "daemon", "dist", "index.js")).href);
-  const socket = join(dir, "run", "d.sock");
-  const shims = join(dir, "shims");
-  mkdirSync(shims, { recursive: true });
-  await installShims({ binDir: shims, socketPath: socket, plugins: ["cluster-ipam"], shimPath: SHIM });
-  const proc = spawn(process.execPath, [TSCNI, "daemon", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  proc.stderr.on("data", (c) => (log += c));
-  const deadline = Date.now() + 20_000;
-  while (!log.includes("listening on")) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { shim: join(shims, "cluster-ipam"), stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once("exit", r), proc.kill("SIGTERM")))) };
-}
-
 export default async function bench() {
   for (const f of [CLUSTER, HOST_LOCAL]) if (!existsSync(f)) throw new Error(`${f} is missing: run node scripts/build.mjs`);
   try {
@@ -124,7 +104,7 @@ export default async function bench() {
   const dataDir = mkdtempSync(join(tmpdir(), "tscni-bench-cipam-"));
   let daemon;
   try {
-    daemon = await startDaemon(dataDir);
+    daemon = await startDaemon(dataDir, ["cluster-ipam"]);
     const times = { floor: [], cAdd: [], cDel: [], hAdd: [], hDel: [], dAdd: [], dDel: [] };
     const latInput = clusterConfig(etcd.endpoints, "latnet");
     for (let i = 0; i < ROUNDS; i++) {
@@ -134,8 +114,8 @@ export default async function bench() {
       times.hAdd.push(timedSync(HOST_LOCAL, [], env("ADD", `lat${i}`, "node-a"), hostLocalConfig(dataDir)));
       times.hDel.push(timedSync(HOST_LOCAL, [], env("DEL", `lat${i}`, "node-a"), hostLocalConfig(dataDir)));
       if (daemon) {
-        times.dAdd.push(timedSync(daemon.shim, [], env("ADD", `dlat${i}`, "node-a"), latInput));
-        times.dDel.push(timedSync(daemon.shim, [], env("DEL", `dlat${i}`, "node-a"), latInput));
+        times.dAdd.push(timedSync(join(daemon.shims, "cluster-ipam"), [], env("ADD", `dlat${i}`, "node-a"), latInput));
+        times.dDel.push(timedSync(join(daemon.shims, "cluster-ipam"), [], env("DEL", `dlat${i}`, "node-a"), latInput));
       }
     }
     const [floor, cAdd, cDel, hAdd, hDel, dAdd, dDel] = ["floor", "cAdd", "cDel", "hAdd", "hDel", "dAdd", "dDel"].map((k) => median(times[k]));

@@ -1,12 +1,14 @@
 // The default container network's chain (bridge with ipMasq + host-local + portmap + tuning + bandwidth) on our
 // plugins against the same chain of Debian's Go plugins, both driven by a Go program on Debian's libcni 1.1.2:
 // ADD then DEL of one container, inside a throwaway host namespace, medians of interleaved rounds.
-// `node -e 0` is the floor of one Node plugin exec; the chain execs five plugins on ADD and five on DEL.
+// `node -e 0` is the floor of one Node plugin exec; the chain execs five plugins on ADD and five on DEL. With the
+// daemon-mode shim built, the same chain through shims to `tscni daemon` running in the host namespace.
 // Needs root, go, nft, tc and /usr/lib/cni; skips with a reason otherwise.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startDaemon } from "./lib/daemon.mjs";
 import { median, printTable, timedSync } from "./lib/measure.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -60,6 +62,7 @@ export default async function bench() {
   const dir = mkdtempSync(join(tmpdir(), "tscni-bench-chain-"));
   const host = `tscni-bench-ch-${process.pid}`;
   const ctr = `tscni-bench-cc-${process.pid}`;
+  let daemon;
   try {
     const driver = buildDriver(dir);
     execFileSync("ip", ["netns", "add", host]);
@@ -67,30 +70,33 @@ export default async function bench() {
     const oursDir = join(dir, "ours");
     mkdirSync(oursDir);
     for (const p of CHAIN) symlinkSync(join(DIST, p), join(oursDir, p));
-    const subjects = { ours: { cniPath: oursDir, name: "tsch" }, go: { cniPath: "/usr/lib/cni", name: "goch" } };
+    daemon = await startDaemon(dir, CHAIN, host);
+    const subjects = { ours: { cniPath: oursDir, name: "tsch" }, go: { cniPath: "/usr/lib/cni", name: "goch" }, ...(daemon && { daemon: { cniPath: daemon.shims, name: "dmch" } }) };
     for (const s of Object.values(subjects)) writeFileSync(join(dir, `${s.name}.conflist`), conflist(dir, s.name));
     const env = { PATH: process.env.PATH };
     const run = (s, i) =>
       timedSync("ip", ["netns", "exec", host, "env", "-i", `PATH=${process.env.PATH}`, `CNI_PATH=${s.cniPath}`, driver, "-conf", join(dir, `${s.name}.conflist`), "-cache", join(dir, `cache-${s.name}`), "-netns", `/run/netns/${ctr}`, "-cid", `bench${i}`, "-caps", JSON.stringify(CAPS), "addDel"], env);
-    const times = { floor: [], ours: [], go: [] };
-    run(subjects.ours, "warm");
-    run(subjects.go, "warm");
+    const times = { floor: [], ours: [], go: [], daemon: [] };
+    for (const s of Object.values(subjects)) run(s, "warm");
     for (let i = 0; i < ROUNDS; i++) {
       times.floor.push(timedSync(process.execPath, ["-e", "0"], env));
-      times.ours.push(run(subjects.ours, i));
-      times.go.push(run(subjects.go, i));
+      for (const [key, s] of Object.entries(subjects)) times[key].push(run(s, i));
     }
-    const [floor, ours, go] = [median(times.floor), median(times.ours), median(times.go)];
+    const [floor, ours, go, viaDaemon] = [median(times.floor), median(times.ours), median(times.go), daemon ? median(times.daemon) : undefined];
     printTable(
       ["ADD+DEL of the default chain via Go libcni", "median ms", "x Go", "x node -e 0"],
       [
         ["ours (5 plugins, 10 Node execs)", ours.toFixed(1), (ours / go).toFixed(2), (ours / floor).toFixed(1)],
+        viaDaemon === undefined
+          ? ["ours through tscni daemon: skipped (dist/bin/tscni-shim not built)", "", "", ""]
+          : ["ours through tscni daemon (10 shim execs)", viaDaemon.toFixed(1), (viaDaemon / go).toFixed(2), (viaDaemon / floor).toFixed(1)],
         ["Debian's Go plugins", go.toFixed(1), "1.00", (go / floor).toFixed(1)],
         ["node -e 0", floor.toFixed(1), "", "1.0"],
       ],
     );
     console.log(`(${ROUNDS} interleaved rounds; bridge ipMasq + host-local + portmap + tuning + bandwidth, cniVersion 1.0.0)`);
   } finally {
+    await daemon?.stop();
     spawnSync("ip", ["netns", "del", ctr]);
     spawnSync("ip", ["netns", "del", host]);
     rmSync(dir, { recursive: true, force: true });
