@@ -178,8 +178,11 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
         p.stdin.end(conf);
         p.on("close", (status) => resolve({ status, out }));
       });
-    const [crash, hang, ok, sameKeyAfterHang] = await Promise.all([run("c1", "crash"), run("c2", "hang"), run("c3", "ok"), run("c2", "ok")]);
+    const [crash, hang, ok, sameKeyAfterHang, dropped] = await Promise.all([run("c1", "crash"), run("c2", "hang"), run("c3", "ok"), run("c2", "ok"), run("c4", "dropped")]);
     expect(JSON.parse(crash.out)).toMatchObject({ code: 999, msg: expect.stringContaining("boom in a timer") });
+    // A missing await whose SDK work failed before the handler returned: that request's error, never a success.
+    expect(dropped.status).toBe(1);
+    expect(JSON.parse(dropped.out)).toMatchObject({ code: 999, msg: expect.stringContaining("nosuchdev0") });
     expect(JSON.parse(hang.out)).toMatchObject({ code: 999, msg: expect.stringContaining("did not finish within 1500 ms") });
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.out).ips).toEqual([{ address: "169.254.9.9/24" }]);
