@@ -6,10 +6,10 @@
 // bash's `times`). bridge + host-local ADD: CPU ms of the whole ADD (the plugin, its `ip` runs, the host-local
 // delegate), a batch of ADDs (one interface each) per round in a fresh namespace, DELs untimed; needs root.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import * as esbuild from "esbuild";
+import { bundleScript } from "./lib/bundle-script.mjs";
 import { cpuMsPerExec, median, printTable } from "./lib/measure.mjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -35,24 +35,6 @@ function unguarded() {
       }));
     },
   };
-}
-
-async function bundle(entry, outfile, plugins) {
-  await esbuild.build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    minify: true,
-    conditions: ["source"],
-    legalComments: "none",
-    logLevel: "error",
-    banner: { js: "#!/usr/bin/env node" },
-    plugins,
-  });
-  chmodSync(outfile, 0o755);
 }
 
 function noopRows(dirs) {
@@ -111,7 +93,7 @@ export default async function bench() {
     for (const [variant, dir] of Object.entries(dirs)) {
       mkdirSync(dir);
       const plugins = variant === "guarded" ? [] : [unguarded()];
-      for (const name of ["noop", "bridge", "host-local"]) await bundle(join(root, "examples", name, "src", "main.ts"), join(dir, name), plugins);
+      for (const name of ["noop", "bridge", "host-local"]) await bundleScript({ entry: join(root, "examples", name, "src", "main.ts"), outfile: join(dir, name), plugins });
     }
     // The comparison means nothing unless the two variants differ exactly by the guard.
     for (const name of ["noop", "bridge"]) {

@@ -4,13 +4,12 @@
 // bundle size and CPU time (user+sys) per exec of VERSION and ADD, against a plugin
 // with no schema. "lazy" builds the schema on first use (lazySchema), "eager" at load.
 // The numbers docs/guide/config-schemas.md quotes come from this table.
-import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import * as esbuild from "esbuild";
+import { join } from "node:path";
+import { bundleScript } from "./lib/bundle-script.mjs";
 import { cpuMsPerExec, median, printTable } from "./lib/measure.mjs";
 
-const root = resolve(import.meta.dirname, "..", "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const BATCH = Number(process.env.BENCH_BATCH ?? 20);
 const STDIN = JSON.stringify({ cniVersion: "1.1.0", name: "bench", type: "bench", mtu: 1400 });
@@ -36,20 +35,7 @@ export default async function bench() {
     const files = {};
     for (const [name, contents] of Object.entries(ENTRIES)) {
       const file = join(work, name.replace(/\W+/g, "-"));
-      await esbuild.build({
-        stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
-        outfile: file,
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        minify: true,
-        conditions: ["source"],
-        legalComments: "none",
-        logLevel: "error",
-        banner: { js: "#!/usr/bin/env node" },
-      });
-      chmodSync(file, 0o755);
+      await bundleScript({ contents, outfile: file });
       files[name] = file;
     }
     const env = (extra) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", ...extra });

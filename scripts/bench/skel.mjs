@@ -5,10 +5,10 @@
 // bash's `times` (cumulative children CPU), so it is not rounded to the 1 ms
 // of a single `time`; batches are interleaved case by case, medians reported.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import * as esbuild from "esbuild";
+import { bundleScript } from "./lib/bundle-script.mjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
@@ -49,20 +49,7 @@ export default async function bench() {
     const files = {};
     for (const [name, contents] of Object.entries(ENTRIES)) {
       const file = join(work, name.replace(/\W+/g, "-"));
-      await esbuild.build({
-        stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
-        outfile: file,
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "cjs",
-        minify: true,
-        conditions: ["source"],
-        legalComments: "none",
-        logLevel: "error",
-        banner: { js: "#!/usr/bin/env node" },
-      });
-      chmodSync(file, 0o755);
+      await bundleScript({ contents, outfile: file });
       files[name] = file;
     }
     const noop = join(root, "dist", "bin", "noop");
