@@ -10,6 +10,13 @@
  * Every wait is bounded: connect (TSCNI_CONNECT_TIMEOUT_MS, default 2000) and
  * the whole request (TSCNI_REQUEST_TIMEOUT_MS, default 60000).
  *
+ * Launcher mode (setting `launch=PATH`, which `tscni install --form bundle`
+ * writes): instead of all that, exec PATH, a script bundle under a name made
+ * from its content, with this process's arguments and environment. Node opens
+ * a script by path after the kernel has exec'd its interpreter; under a name
+ * that an upgrade never rewrites, it reads the bytes the exec started with,
+ * also when the plugin's own name has meanwhile become a link to the SEA.
+ *
  * Settings live in a reserved region of this file (CONFIG below) that the
  * installer patches per plugin: one file per plugin, replaced by one rename,
  * so a runtime never sees a shim and settings from different installs.
@@ -44,6 +51,7 @@ static char plugin[256];
 static char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static char versions[1024]; /* comma separated, oldest first */
 static char spool_dir[1024];
+static char launch_path[4096];
 
 struct buf {
   char *data;
@@ -96,6 +104,7 @@ static void load_config(void) {
       if (!strcmp(p, "socket")) snprintf(socket_path, sizeof socket_path, "%s", v);
       else if (!strcmp(p, "versions")) snprintf(versions, sizeof versions, "%s", v);
       else if (!strcmp(p, "delSpool")) snprintf(spool_dir, sizeof spool_dir, "%s", v);
+      else if (!strcmp(p, "launch")) snprintf(launch_path, sizeof launch_path, "%s", v);
     }
     p = nl + 1;
   }
@@ -580,13 +589,28 @@ static int accept_main(int argc, char **argv) {
   return 0;
 }
 
+/* Launcher mode: only reached when the exec failed (the bundle is gone, or its #! interpreter is missing). */
+static int launch(char **argv) {
+  execv(launch_path, argv);
+  int err = errno;
+  struct buf in = {0};
+  const char *command = getenv("CNI_COMMAND");
+  read_stdin(&in, command && !strcmp(command, "VERSION") ? 100 : -1);
+  char asked[64];
+  config_version(in.data ? in.data : "", in.len, asked, sizeof asked);
+  return fail(supported(asked) ? asked : newest(), 999, strerror(err), "plugin %s cannot start: exec of its bundle %s failed (%s): reinstall it with tscni install",
+              plugin, launch_path, err == ENOENT ? "the file or its #! interpreter (node) is not there" : strerror(err));
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && (!strcmp(argv[1], "--accept") || !strcmp(argv[1], "--accept-fd"))) return accept_main(argc, argv);
-  signal(SIGPIPE, SIG_IGN);
   const char *base = strrchr(argv[0], '/');
   snprintf(plugin, sizeof plugin, "%s", base ? base + 1 : argv[0]);
   load_config();
   if (!*versions) snprintf(versions, sizeof versions, "0.1.0,0.2.0,0.3.0,0.3.1,0.4.0,1.0.0,1.1.0");
+  /* Before any signal setting: an ignored SIGPIPE would outlive the exec. argv[0] stays the runtime's. */
+  if (*launch_path) return launch(argv);
+  signal(SIGPIPE, SIG_IGN);
   const char *command = getenv("CNI_COMMAND");
 
   struct buf stdin_buf = {0};

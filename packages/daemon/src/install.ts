@@ -11,11 +11,10 @@ import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { loadPluginBundle, supportedVersionsOf } from "./load.js";
+import { SHIM_FILE_NAME, writeShimConfig } from "./shim-config.js";
 
-export const SHIM_MARKER = "@@TSCNI-SHIM-CONFIG-V1@@";
-export const SHIM_CONFIG_BYTES = 4096;
-/** The shim as `npm run build` writes it, next to the tscni CLI in dist/bin. */
-export const SHIM_FILE_NAME = "tscni-shim";
+export { SHIM_FILE_NAME };
+
 const SUN_PATH_MAX = 107;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const VERSION = /^\d+\.\d+\.\d+$/;
@@ -28,23 +27,15 @@ export interface ShimSettings {
 
 /** The shim's bytes with `settings` written into its reserved region. */
 export function patchShim(shim: Buffer, settings: ShimSettings): Buffer {
-  const at = shim.indexOf(SHIM_MARKER, 0, "latin1");
-  if (at < 0 || shim.indexOf(SHIM_MARKER, at + 1, "latin1") >= 0) {
-    throw new Error(`the shim binary has ${at < 0 ? "no" : "more than one"} settings region (marker ${SHIM_MARKER}): rebuild it with npm run build`);
-  }
   const socketPath = resolve(settings.socketPath);
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) throw new Error(`socket path ${socketPath} is longer than a unix socket path may be (${SUN_PATH_MAX} bytes)`);
   for (const v of settings.versions) if (!VERSION.test(v)) throw new Error(`supported version ${JSON.stringify(v)} is not major.minor.patch`);
   if (settings.versions.length === 0) throw new Error("a shim needs at least one supported version");
-  const lines = [`socket=${socketPath}`, `versions=${settings.versions.join(",")}`];
-  if (settings.delSpool) lines.push(`delSpool=${resolve(settings.delSpool)}`);
-  for (const l of lines) if (/[\n\0]/.test(l)) throw new Error(`shim setting ${JSON.stringify(l)} holds a newline or NUL`);
-  const text = Buffer.from(`${SHIM_MARKER}\0${lines.map((l) => `${l}\n`).join("")}`, "utf8");
-  if (text.length >= SHIM_CONFIG_BYTES) throw new Error(`the shim settings take ${text.length} bytes, more than the ${SHIM_CONFIG_BYTES} reserved`);
-  const out = Buffer.from(shim);
-  out.fill(0, at, at + SHIM_CONFIG_BYTES);
-  text.copy(out, at);
-  return out;
+  return writeShimConfig(shim, {
+    socket: socketPath,
+    versions: settings.versions.join(","),
+    ...(settings.delSpool && { delSpool: resolve(settings.delSpool) }),
+  });
 }
 
 export interface InstallShimsOptions {

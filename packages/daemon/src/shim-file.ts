@@ -1,7 +1,7 @@
 /** Recognising an installed shim of this daemon (for in-process delegation), cached per file identity. */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
-import { SHIM_CONFIG_BYTES, SHIM_MARKER } from "./install.js";
+import { readShimConfig } from "./shim-config.js";
 
 export class ShimCache {
   readonly #known = new Map<string, string | undefined>();
@@ -29,9 +29,5 @@ function readSocket(fd: number, size: number): string | undefined {
   if (size > 8 * 1024 * 1024) return undefined;
   const bytes = Buffer.alloc(size);
   readSync(fd, bytes, 0, size, 0);
-  const at = bytes.indexOf(SHIM_MARKER, 0, "latin1");
-  if (at < 0) return undefined;
-  const region = bytes.subarray(at + SHIM_MARKER.length + 1, at + SHIM_CONFIG_BYTES).toString("utf8");
-  const line = region.slice(0, region.indexOf("\0")).split("\n").find((l) => l.startsWith("socket="));
-  return line?.slice("socket=".length);
+  return readShimConfig(bytes)?.socket;
 }

@@ -1,11 +1,18 @@
 import { constants, type Stats } from "node:fs";
-import { copyFile, lstat, open, readdir, readlink, rename, rm, stat, symlink } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 import { CODE_CACHE_SUFFIX, stageFile, syncDirectory, tempPathFor } from "@tscni/bundle";
+import { launcherFor } from "@tscni/daemon/shim-config";
+import { launchedEntries, pruneStore, STORE_NAME, storeDir } from "./bundle-store.js";
 import { InstallError, messageOf } from "./errors.js";
+import { readRecord } from "./record.js";
 import { execVersion } from "./smoke.js";
 
-/** `bundle`: one script bundle (+ code cache) per plugin. `sea`: one multi-call SEA and a symlink per plugin. */
+/**
+ * `bundle`: one script bundle (+ code cache) per plugin, in the bin dir's store, exec'd through a launcher under
+ * the plugin's name (bundle-store.ts says why). `sea`: one multi-call SEA and a symlink per plugin.
+ */
 export type Form = "bundle" | "sea";
 export const FORMS: readonly Form[] = ["bundle", "sea"];
 /** The multi-call binary's name in the bin dir; `npm run build:sea` produces it under this name. */
@@ -16,6 +23,8 @@ export interface BinarySources {
   bundleDir: string;
   /** The SEA multi-call binary. */
   seaFile: string;
+  /** tscni-shim as built: the bundle form's launcher, and the daemon mode's shim. */
+  shimFile: string;
 }
 
 export interface BinariesRequest extends BinarySources {
@@ -127,22 +136,79 @@ async function smoke(path: string, plugin: string, answers: Answers, argv0?: str
   }
 }
 
-async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[], answers: Answers): Promise<void> {
+/**
+ * Copies `src` into the store under `dest` (by temp name and rename) unless it is there. Records a file it
+ * created; one it replaced (a changed mode, a code cache made by another Node) was in use, and stays.
+ */
+async function putInStore(src: string, dest: string, mode: number, store: StoreWrites): Promise<void> {
+  const info = await lstat(dest).catch(() => undefined);
+  if (info?.isFile() && (info.mode & 0o7777) === mode && (await sameBytes(src, dest))) return;
+  const staged = await stageCopy(src, dest, mode, "");
+  await rename(staged.tmp, staged.dest);
+  if (!info) store.made.push(dest);
+  store.lines.push(`wrote ${join(STORE_NAME, basename(dirname(dest)), basename(dest))}`);
+}
+
+/** What an install wrote into the store: `made` is taken away again when the install is refused. */
+interface StoreWrites {
+  made: string[];
+  lines: string[];
+}
+
+async function holdsBytes(path: string, bytes: Buffer): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isFile() || info.size !== bytes.length || (info.mode & 0o7777) !== 0o755) return false;
+  return (await readFile(path)).equals(bytes);
+}
+
+async function readLauncher(shimFile: string): Promise<Buffer> {
+  try {
+    return await readFile(shimFile);
+  } catch (e) {
+    throw new InstallError(`the launcher ${shimFile} cannot be read (${messageOf(e)}): npm run build makes it, with gcc; or give --from a directory that holds tscni-shim`);
+  }
+}
+
+async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[], answers: Answers, store: StoreWrites): Promise<void> {
+  const launcher = await readLauncher(r.shimFile);
+  await mkdir(storeDir(r.binDir), { mode: 0o755 }).catch(ignoreExisting);
+  if (!(await lstat(storeDir(r.binDir))).isDirectory()) throw new InstallError(`${storeDir(r.binDir)} is not a directory (a link or a file is in the way): remove it and install again`);
   for (const plugin of r.plugins) {
     const src = join(r.bundleDir, plugin);
     await requireFile(src, `plugin ${plugin}`);
-    const dest = join(r.binDir, plugin);
+    const entry = join(storeDir(r.binDir), createHash("sha256").update(await readFile(src)).digest("hex").slice(0, 16));
+    const script = join(entry, plugin);
+    const wroteBefore = store.lines.length;
+    // The script and its cache go into the store first, under a name no launcher execs yet.
+    if (await mkdir(entry, { mode: 0o755 }).then(() => true, ignoreExisting)) store.made.push(entry);
+    await putInStore(src, script, 0o755, store);
     const srcCache = src + CODE_CACHE_SUFFIX;
-    const destCache = dest + CODE_CACHE_SUFFIX;
-    const hasCache = await stat(srcCache).then((s) => s.isFile(), () => false);
-    // The cache goes in before its executable: an exec of the new bundle finds its cache.
-    // (An exec of the old bundle meanwhile finds a cache for other code, which its loader refuses by hash.)
-    if (hasCache && !(await sameBytes(srcCache, destCache))) staged.push(await stageCopy(srcCache, destCache, 0o644, `wrote ${plugin}${CODE_CACHE_SUFFIX}`));
-    if (!(await isExecutableCopy(src, dest))) staged.push(await stageCopy(src, dest, 0o755, `wrote ${plugin}`, (tmp) => smoke(tmp, plugin, answers)));
-    if (!hasCache) after.push(() => removeIfPresent(destCache, `removed stale ${plugin}${CODE_CACHE_SUFFIX}`));
+    if (await stat(srcCache).then((s) => s.isFile(), () => false)) await putInStore(srcCache, script + CODE_CACHE_SUFFIX, 0o644, store);
+    // Durable before any launcher names it: after a crash a launcher never points at a script that was lost.
+    if (store.lines.length > wroteBefore) await syncDirectory(entry);
+    const dest = join(r.binDir, plugin);
+    const bytes = launcherFor(launcher, script);
+    if (!(await holdsBytes(dest, bytes))) {
+      const tmp = await stageFile(dest, (t) => writeFile(t, bytes, { flag: "wx" }), 0o755);
+      try {
+        await smoke(tmp, plugin, answers);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+      staged.push({ tmp, dest, action: `wrote ${plugin}` });
+    }
+    // A cache beside the plugin's name is from before launchers: nothing reads it now.
+    after.push(() => removeIfPresent(dest + CODE_CACHE_SUFFIX, `removed stale ${plugin}${CODE_CACHE_SUFFIX}`));
   }
+  if (store.made.length) await syncDirectory(storeDir(r.binDir));
   // Back from the SEA form: the multi-call binary goes once no link in the directory uses it.
   after.push(() => removeUnusedMulticall(r.binDir));
+}
+
+function ignoreExisting(e: NodeJS.ErrnoException): false {
+  if (e.code === "EEXIST") return false;
+  throw e;
 }
 
 async function stageSeaForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[], answers: Answers): Promise<void> {
@@ -195,14 +261,19 @@ export async function installBinaries(r: BinariesRequest): Promise<InstalledBina
   const staged: Staged[] = [];
   const after: (() => Promise<string | undefined>)[] = [];
   const answers: Answers = new Map();
+  /** Store entries this run added: no launcher names them until the renames, so a refusal takes them away. */
+  const store: StoreWrites = { made: [], lines: [] };
+  const names = [...((await readRecord(r.binDir))?.plugins ?? []), ...r.plugins];
+  const launchedBefore = await launchedEntries(r.binDir, names);
   try {
     if (r.form === "sea") await stageSeaForm(r, staged, after, answers);
-    else await stageBundleForm(r, staged, after, answers);
+    else await stageBundleForm(r, staged, after, answers, store);
   } catch (e) {
     await Promise.all(staged.map((s) => rm(s.tmp, { force: true })));
+    for (const path of store.made.reverse()) await rm(path, { recursive: true, force: true });
     throw e;
   }
-  const actions: string[] = [];
+  const actions = store.lines;
   try {
     for (const s of staged) {
       await rename(s.tmp, s.dest);
@@ -217,6 +288,7 @@ export async function installBinaries(r: BinariesRequest): Promise<InstalledBina
     const done = await step();
     if (done) actions.push(done);
   }
+  actions.push(...(await pruneStore(r.binDir, await launchedEntries(r.binDir, names), launchedBefore)));
   return { actions, versions: answers };
 }
 

@@ -1,5 +1,4 @@
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { type BinarySources, type Form, installBinaries, MULTICALL_NAME, sweepTemporaries } from "./binaries.js";
 import { loadDaemon } from "./daemon.js";
 import { checkConfigAgainstBinDir, type ConfigSource, configInPlace, parseConfig, removeConfigs, writeConfig } from "./config.js";
@@ -23,9 +22,6 @@ export interface NodeInstallOptions extends BinarySources {
    */
   daemonSocket?: string;
 }
-
-/** @tscni/daemon's shim, built beside the plugin bundles. */
-const SHIM_NAME = "tscni-shim";
 
 async function ensureDirectory(dir: string, flag: string): Promise<void> {
   try {
@@ -56,7 +52,7 @@ export async function installNode(o: NodeInstallOptions, actions: string[] = [])
   let binariesChanged = true;
   if (o.daemonSocket) {
     const { installShims } = await loadDaemon();
-    await installShims({ binDir: o.binDir, socketPath: o.daemonSocket, plugins, shimPath: join(o.bundleDir, SHIM_NAME) });
+    await installShims({ binDir: o.binDir, socketPath: o.daemonSocket, plugins, shimPath: o.shimFile });
   } else {
     const installed = await installBinaries({ ...o, plugins });
     actions.push(...installed.actions);

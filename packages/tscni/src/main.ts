@@ -1,6 +1,7 @@
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { SHIM_FILE_NAME } from "@tscni/daemon/shim-config";
 import { type Form, FORMS, MULTICALL_NAME } from "./binaries.js";
 import { type ConfigSource, DEFAULT_CONF_NAME, expectsList, readConfigSource } from "./config.js";
 import { checkPlainName, messageOf, UsageError } from "./errors.js";
@@ -84,6 +85,8 @@ async function install(argv: string[], log: (line: string) => void): Promise<num
     form: values.form as Form,
     bundleDir: from,
     seaFile: resolve(values.sea ?? join(from, "..", "sea", MULTICALL_NAME)),
+    // A build directory carries its own shim; plugins from elsewhere get the one beside this CLI.
+    shimFile: existsSync(join(from, SHIM_FILE_NAME)) ? join(from, SHIM_FILE_NAME) : join(ownDirectory(), SHIM_FILE_NAME),
     ...(conf && { conf }),
     ...(plugins && { plugins }),
     ...(values["daemon-socket"] !== undefined && { daemonSocket: resolve(values["daemon-socket"]) }),

@@ -2,6 +2,7 @@ import { lstat, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CODE_CACHE_SUFFIX, syncDirectory } from "@tscni/bundle";
 import { removeUnusedMulticall } from "./binaries.js";
+import { launchedEntries, pruneStore } from "./bundle-store.js";
 import { removeConfigs } from "./config.js";
 import { InstallError, messageOf } from "./errors.js";
 import { readRecord, RECORD_NAME, writeRecord } from "./record.js";
@@ -29,7 +30,8 @@ async function removeEntry(path: string, what: string, actions: string[], recurs
 /**
  * The reverse of install, in the reverse order: the config goes first, so no
  * runtime starts an ADD with a plugin about to disappear; then the binaries,
- * their code caches and links; then the daemon's socket directory. Idempotent:
+ * their code caches and links, and the scripts no launcher left execs; then
+ * the daemon's socket directory. Idempotent:
  * what is already gone is skipped.
  */
 export async function uninstallNode(o: NodeUninstallOptions): Promise<string[]> {
@@ -45,6 +47,8 @@ export async function uninstallNode(o: NodeUninstallOptions): Promise<string[]> 
     if (multicall) actions.push(multicall);
     const record = await readRecord(o.binDir);
     const left = record?.plugins.filter((p) => !plugins.includes(p)) ?? [];
+    // The scripts of the removed launchers go at once (the node is being drained); those the rest exec stay.
+    actions.push(...(await pruneStore(o.binDir, await launchedEntries(o.binDir, left), new Set(), 0)));
     if (record && left.length) await writeRecord(o.binDir, { ...record, plugins: left });
     else await removeEntry(join(o.binDir, RECORD_NAME), RECORD_NAME, actions);
     if (actions.length) await syncDirectory(o.binDir);

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { readShimConfig } from "@tscni/daemon/shim-config";
 
 export const repo = resolve(import.meta.dirname, "../../..");
 export const distBin = join(repo, "dist/bin");
@@ -71,6 +72,15 @@ export function copyBuild(into: string, plugins: readonly string[]): string {
     if (existsSync(join(distBin, `${p}.v8cache`))) copyFileSync(join(distBin, `${p}.v8cache`), join(into, `${p}.v8cache`));
   }
   return into;
+}
+
+/** The script the bundle form's launcher under `binDir/plugin` execs (its `launch=` setting); undefined for anything else. */
+export function launchedScript(binDir: string, plugin: string): string | undefined {
+  try {
+    return readShimConfig(readFileSync(join(binDir, plugin)))?.launch;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<number> {

@@ -3,12 +3,12 @@
  * for /opt/cni/bin and /etc/cni/net.d): binaries first and config last,
  * idempotence, refusals that change nothing, --watch repairs, uninstall order.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, watch, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { execVersion } from "../src/smoke.js";
-import { bridgeConflist, copyBuild, type Dirs, distBin, nodeDirs, startTscni, TSCNI, tscni, waitFor } from "./helpers.js";
+import { bridgeConflist, copyBuild, type Dirs, distBin, launchedScript, nodeDirs, startTscni, TSCNI, tscni, waitFor } from "./helpers.js";
 import { skipReason } from "../../../test/support/prereq.js";
 
 const PLUGINS = ["bridge", "host-local", "loopback"];
@@ -47,18 +47,25 @@ describe.skipIf(skip)(`tscni install${skip ? ` (skipped: ${skip})` : ""}`, () =>
     const lines = first.stdout.trim().split("\n");
     // Every binary line comes before the config line.
     expect(lines.findIndex((l) => l === "wrote 10-tscni.conflist")).toBe(lines.filter((l) => l.startsWith("wrote")).length - 1);
-    expect(readdirSync(d.bin).sort()).toEqual([".tscni-installed.json", ...PLUGINS.flatMap((p) => [p, `${p}.v8cache`])].sort());
+    expect(readdirSync(d.bin).sort()).toEqual([".tscni-bundles", ".tscni-installed.json", ...PLUGINS].sort());
+    // Each name is a launcher of the build's bundle, stored with its code cache under a name made from its content.
+    const store = join(d.bin, ".tscni-bundles");
     for (const p of PLUGINS) {
-      expect(readFileSync(join(d.bin, p)).equals(readFileSync(join(distBin, p)))).toBe(true);
+      const script = launchedScript(d.bin, p)!;
+      expect(script).toMatch(new RegExp(`^${store}/[0-9a-f]{16}/${p}$`));
+      expect(readFileSync(script).equals(readFileSync(join(distBin, p)))).toBe(true);
+      expect(readFileSync(`${script}.v8cache`).equals(readFileSync(join(distBin, `${p}.v8cache`)))).toBe(true);
       expect(statSync(join(d.bin, p)).mode & 0o777).toBe(0o755);
+      expect(statSync(script).mode & 0o777).toBe(0o755);
     }
+    expect(readdirSync(store)).toHaveLength(PLUGINS.length);
     expect(readFileSync(join(d.conf, "10-tscni.conflist"), "utf8")).toBe(conf);
-    const before = { bin: snapshot(d.bin), conf: snapshot(d.conf) };
+    const before = { bin: snapshot(d.bin), store: snapshot(store), conf: snapshot(d.conf) };
     await new Promise((r) => setTimeout(r, 20));
     const second = await tscni(installArgs(d, "--conf-json", conf));
     expect(second.code).toBe(0);
     expect(second.stdout.trim()).toBe("install done: everything already in place");
-    expect({ bin: snapshot(d.bin), conf: snapshot(d.conf) }).toEqual(before);
+    expect({ bin: snapshot(d.bin), store: snapshot(store), conf: snapshot(d.conf) }).toEqual(before);
   });
 
   test("--old-conf-name removes the previous name once the new one is in place; --plugins installs more than the config names", async () => {
@@ -78,6 +85,7 @@ describe.skipIf(skip)(`tscni install${skip ? ` (skipped: ${skip})` : ""}`, () =>
     const conf = bridgeConflist(d.ipam);
     expect((await tscni(installArgs(d, "--conf-json", conf))).code).toBe(0);
     const before = Object.fromEntries(PLUGINS.map((p) => [p, readFileSync(join(d.bin, p))]));
+    const storeBefore = readdirSync(join(d.bin, ".tscni-bundles")).sort();
     const broken = copyBuild(join(d.root, "broken-build"), PLUGINS);
     // A newer bridge that would be fine, and a host-local that cannot answer VERSION.
     writeFileSync(join(broken, "bridge"), Buffer.concat([readFileSync(join(broken, "bridge")), Buffer.from("\n// a newer build\n")]));
@@ -90,6 +98,46 @@ describe.skipIf(skip)(`tscni install${skip ? ` (skipped: ${skip})` : ""}`, () =>
     for (const p of PLUGINS) expect(readFileSync(join(d.bin, p)).equals(before[p]!), p).toBe(true);
     expect(readFileSync(join(d.conf, "10-tscni.conflist"), "utf8")).toBe(conf);
     expect(readdirSync(d.bin).filter((n) => n.includes(".tmp-"))).toEqual([]);
+    // The refused build's scripts left the store again: only the installed ones are there.
+    expect(readdirSync(join(d.bin, ".tscni-bundles")).sort()).toEqual(storeBefore);
+  });
+
+  test("bundle form: a deleted stored script is written again by the next install; until then its launcher answers code 999 naming it, no stack trace", async () => {
+    const d = dirs();
+    expect((await tscni(installArgs(d, "--plugins", "loopback"))).code).toBe(0);
+    const script = launchedScript(d.bin, "loopback")!;
+    rmSync(script);
+    const r = spawnSync(join(d.bin, "loopback"), [], { input: '{"cniVersion":"1.0.0","name":"n","type":"loopback"}', env: { CNI_COMMAND: "ADD", PATH: process.env.PATH }, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0", code: 999, msg: expect.stringContaining(`exec of its bundle ${script} failed`) });
+    expect(r.stdout + r.stderr).not.toMatch(/\bat .*:\d+/);
+    const again = await tscni(installArgs(d, "--plugins", "loopback"));
+    expect(again.stdout).toContain(`wrote .tscni-bundles/${basename(dirname(script))}/loopback\n`);
+    expect(readFileSync(script).equals(readFileSync(join(distBin, "loopback")))).toBe(true);
+    const version = spawnSync(join(d.bin, "loopback"), [], { input: "", env: { CNI_COMMAND: "VERSION", PATH: process.env.PATH }, encoding: "utf8" });
+    expect(version.status, version.stdout).toBe(0);
+  });
+
+  test("bundle form: a script no launcher execs is kept a while after the install that retired it, then removed", async () => {
+    const d = dirs();
+    const broken = copyBuild(join(d.root, "other-build"), ["loopback"]);
+    writeFileSync(join(broken, "loopback"), Buffer.concat([readFileSync(join(broken, "loopback")), Buffer.from("\n// another build\n")]));
+    expect((await tscni(installArgs(d, "--plugins", "loopback"))).code).toBe(0);
+    const first = basename(dirname(launchedScript(d.bin, "loopback")!));
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(join(d.bin, ".tscni-bundles", first), old, old);
+    // The new build retires the first script: stamped now, so a launcher exec'd just before can still open it.
+    expect((await tscni(installArgs(d, "--plugins", "loopback", "--from", broken))).code).toBe(0);
+    const second = basename(dirname(launchedScript(d.bin, "loopback")!));
+    expect(second).not.toBe(first);
+    const store = join(d.bin, ".tscni-bundles");
+    expect(readdirSync(store).sort()).toEqual([first, second].sort());
+    expect(Date.now() - statSync(join(store, first)).mtimeMs).toBeLessThan(60_000);
+    // A later run removes it once it has been retired long enough (here: backdated by an hour).
+    utimesSync(join(store, first), old, old);
+    const third = await tscni(installArgs(d, "--plugins", "loopback", "--from", broken));
+    expect(third.stdout).toContain(`removed .tscni-bundles/${first}\n`);
+    expect(readdirSync(store)).toEqual([second]);
   });
 
   test("a config naming a plugin that is not in the bin dir is refused and not written", async () => {
@@ -167,14 +215,15 @@ describe.skipIf(skip)(`tscni install --watch${skip ? ` (skipped: ${skip})` : ""}
     const w = startTscni(installArgs(d, "--conf-json", conf, "--watch", "--watch-interval", "600"));
     try {
       await waitFor("the watch to start", () => w.output().includes("watching"), 20_000);
-      const hostLocal = readFileSync(join(distBin, "host-local"));
+      const hostLocal = readFileSync(join(d.bin, "host-local"));
+      const loopback = readFileSync(join(d.bin, "loopback"));
       const repairs: Record<string, number> = {};
       execFileSync("rm", [join(d.bin, "host-local")]);
       repairs.binary = await waitFor("host-local restored", () => existsSync(join(d.bin, "host-local")) && readFileSync(join(d.bin, "host-local")).equals(hostLocal), 2000);
       // A changed binary (as an editor or a careless `cp` leaves it): replaced by the install's bytes.
       writeFileSync(join(d.bin, ".edit"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
       renameSync(join(d.bin, ".edit"), join(d.bin, "loopback"));
-      repairs.changedBinary = await waitFor("loopback restored", () => readFileSync(join(d.bin, "loopback")).equals(readFileSync(join(distBin, "loopback"))), 2000);
+      repairs.changedBinary = await waitFor("loopback restored", () => readFileSync(join(d.bin, "loopback")).equals(loopback), 2000);
       execFileSync("rm", [join(d.conf, "10-tscni.conflist")]);
       repairs.config = await waitFor("config restored", () => readOrNothing(join(d.conf, "10-tscni.conflist")) === conf, 2000);
       writeFileSync(join(d.conf, "10-tscni.conflist"), '{"cniVersion":"1.1.0","name":"tampered","plugins":[{"type":"bridge"}]}');
@@ -183,7 +232,7 @@ describe.skipIf(skip)(`tscni install --watch${skip ? ` (skipped: ${skip})` : ""}
       // so a later deletion in it is seen at once, not at the periodic check.
       renameSync(d.bin, `${d.bin}.old`);
       mkdirSync(d.bin);
-      repairs.replacedDir = await waitFor("new bin dir filled", () => existsSync(join(d.bin, "bridge")) && readdirSync(d.bin).filter((n) => !n.startsWith(".")).length === 6, 2000);
+      repairs.replacedDir = await waitFor("new bin dir filled", () => existsSync(join(d.bin, "bridge")) && readdirSync(d.bin).filter((n) => !n.startsWith(".")).length === 3, 2000);
       await new Promise((r) => setTimeout(r, 200));
       execFileSync("rm", [join(d.bin, "bridge")]);
       repairs.inReplacedDir = await waitFor("bridge restored in the new bin dir", () => existsSync(join(d.bin, "bridge")), 2000);
@@ -218,15 +267,15 @@ describe.skipIf(skip)(`tscni uninstall${skip ? ` (skipped: ${skip})` : ""}`, () 
     try {
       const r = await tscni(["uninstall", "--bin-dir", d.bin, "--conf-dir", d.conf, "--socket-dir", socketDir]);
       expect(r.code, r.stderr).toBe(0);
-      await waitFor("every removal event", () => order.length >= 1 + PLUGINS.length * 2, 2000);
-      // The daemon's socket directory goes last.
-      expect(r.stdout.trim().split("\n").slice(-2)).toEqual([`removed ${socketDir}`, `uninstall done: ${2 + PLUGINS.length * 2 + 1} removal(s)`]);
+      await waitFor("every removal event", () => order.length >= 3 + PLUGINS.length, 2000);
+      // Config, launchers, their stored scripts and the store, the record, and last the daemon's socket directory.
+      expect(r.stdout.trim().split("\n").slice(-2)).toEqual([`removed ${socketDir}`, `uninstall done: ${1 + PLUGINS.length * 2 + 3} removal(s)`]);
       expect(existsSync(socketDir)).toBe(false);
     } finally {
       for (const w of watchers) w.close();
     }
     expect(order[0]).toBe("10-tscni.conflist");
-    expect(new Set(order.slice(1))).toEqual(new Set([...PLUGINS.flatMap((p) => [p, `${p}.v8cache`]), ".tscni-installed.json"]));
+    expect(new Set(order.slice(1))).toEqual(new Set([...PLUGINS, ".tscni-bundles", ".tscni-installed.json"]));
     expect(readdirSync(d.bin)).toEqual(["portmap"]);
     expect(readdirSync(d.conf)).toEqual([]);
     const again = await tscni(["uninstall", "--bin-dir", d.bin, "--conf-dir", d.conf]);
