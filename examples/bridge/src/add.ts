@@ -61,10 +61,16 @@ export async function add(args: BridgeArgs): Promise<ResultInput> {
   const plan = planAddressing(s, ipam);
   const replaced = conflictingBridgeAddresses(s, bridge.addresses, plan.bridgeAddresses);
 
-  const veth = await host.createVethPair({ container, containerIfName: args.ifName, ...mtu, ...(mac !== undefined && { containerMac: mac }) });
-  undo.push(`delete ${args.ifName} in ${args.netns}`, () => container.deleteLink(args.ifName));
+  // The pair and its bridge port settings in one `ip` process; a failing port line still leaves the pair to undo.
+  const veth = await host.createVethPair({
+    container,
+    containerIfName: args.ifName,
+    ...mtu,
+    ...(mac !== undefined && { containerMac: mac }),
+    thenHost: (hostName) => hostLines({ hostName, bridge: s.bridge, hairpin: s.hairpin, gatewayAddresses: plan.bridgeAddresses, replaced }),
+    onCreated: () => undo.push(`delete ${args.ifName} in ${args.netns}`, () => container.deleteLink(args.ifName)),
+  });
 
-  await host.batch(hostLines({ hostName: veth.hostName, bridge: s.bridge, hairpin: s.hairpin, gatewayAddresses: plan.bridgeAddresses, replaced }));
   await container.batch(containerLines({ ifName: args.ifName, ips: plan.ips, routes: plan.routes, dad: s.dad }));
   // With DAD on, a tentative address cannot be used yet: hand the container over once it settled.
   if (s.dad && plan.ips.some((ip) => ip.address.includes(":"))) await container.waitForDad(args.ifName, { timeoutMs: 10_000 });

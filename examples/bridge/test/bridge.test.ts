@@ -126,6 +126,19 @@ describe.skipIf(skip)(`bridge plugin${skip ? ` (skipped: ${skip})` : ""}`, () =>
       expect((await ws.host.ns.links()).filter((l) => l.kind === "veth")).toEqual([]);
     });
 
+    test("a bridge port step failing (the pair and its port set up by one ip): the error names the step, the veth is deleted and the lease released", async () => {
+      const ws = await setup();
+      await ws.host.ns.ensureBridge({ name: "cni-test0" });
+      // IPv6 off on the bridge: taking the IPv6 gateway address fails after the pair was made.
+      await ws.host.ns.sysctl("net/ipv6/conf/cni-test0/disable_ipv6", "1");
+      const run = await exec(ws, "ADD", conf(ws));
+      expect(run.exitCode).toBe(1);
+      expect(run.json).toMatchObject({ code: 999, msg: "ip addr replace fd00:61::1/64 dev cni-test0 nodad failed in the host namespace" });
+      expect(leases(ws, "brnet")).toEqual([]);
+      expect(await ws.ctr.ns.link("eth0")).toBeUndefined();
+      expect((await ws.host.ns.links()).filter((l) => l.kind === "veth")).toEqual([]);
+    });
+
     test("an IPAM route without gw goes via the gateway of its family (the spec's assumed default gateway)", async () => {
       const ws = await setup();
       const run = await exec(ws, "ADD", conf(ws, {}, { routes: [{ dst: "169.254.200.0/24" }, { dst: "fd00:200::/64" }] }));

@@ -93,6 +93,17 @@ export interface VethPairOptions {
   mtu?: number;
   containerMac?: string;
   hostMac?: string;
+  /**
+   * Host-side lines run by the same `ip -batch` right after the pair is made
+   * (a bridge port's settings, say), given the host name: one process instead
+   * of two. A failing line is reported as `batch` reports it.
+   */
+  thenHost?: (hostName: string) => Words[];
+  /**
+   * Called once the pair exists, before the call returns, also when a
+   * `thenHost` line then fails: where the caller registers the pair's removal.
+   */
+  onCreated?: (pair: VethPair) => void;
 }
 
 export interface VethPair {
@@ -169,15 +180,22 @@ export class NetNs {
     await this.#runBatch([], lines);
   }
 
-  async #runBatch(flags: string[], lines: Words[]): Promise<string> {
+  /** `onFail` hears the 0-based index of the line that failed, or undefined when iproute2 did not say (a timeout). */
+  async #runBatch(flags: string[], lines: Words[], onFail?: (line: number | undefined) => void): Promise<string> {
     const text = `${lines.map(cmd.batchLine).join("\n")}\n`;
     try {
       return await this.#exec("ip", [...flags, "-batch", "-"], text);
     } catch (e) {
-      if (!(e instanceof NetnsError)) throw e;
-      const failed = /Command failed -:(\d+)/u.exec(e.details ?? "");
-      const line = failed ? lines[Number(failed[1]) - 1] : undefined;
-      if (!line) throw e;
+      const details = e instanceof NetnsError ? (e.details ?? "") : "";
+      const failed = /Command failed -:(\d+)/u.exec(details);
+      let index = failed ? Number(failed[1]) - 1 : undefined;
+      // A bad argument (a master or netns that does not exist) makes iproute2 exit at once without naming the
+      // line; the argument it names is in the line that failed: the first that holds it.
+      const badArgument = failed ? undefined : /argument "([^"\n]*)" is wrong/u.exec(details)?.[1];
+      if (badArgument !== undefined && badArgument !== "") index = lines.findIndex((l) => l.includes(badArgument));
+      const line = index === undefined ? undefined : lines[index];
+      onFail?.(line ? index : undefined);
+      if (!(e instanceof NetnsError) || !line) throw e;
       const reason = (e.details ?? "").replace(/\n?Command failed -:\d+\s*$/u, "");
       throw new NetnsError(e.kind, `ip ${line.join(" ")} failed in ${this}`, reason, { cause: e });
     }
@@ -269,16 +287,28 @@ export class NetNs {
     for (let attempt = 0; ; attempt++) {
       const hostName = o.hostName ?? `${o.hostNamePrefix ?? "veth"}${randomBytes(4).toString("hex")}`;
       const mtu = o.mtu !== undefined ? { mtu: o.mtu } : {};
+      const pair = { hostName, hostMac, containerIfName: o.containerIfName, containerMac };
+      const add = cmd.vethAdd({ name: hostName, mac: hostMac, ...mtu }, { name: o.containerIfName, mac: containerMac, ...mtu }, o.container.reference);
+      const then = o.thenHost?.(hostName) ?? [];
+      let failedLine: number | undefined = 0;
       try {
-        await this.ip(cmd.vethAdd({ name: hostName, mac: hostMac, ...mtu }, { name: o.containerIfName, mac: containerMac, ...mtu }, o.container.reference));
-        return { hostName, hostMac, containerIfName: o.containerIfName, containerMac };
+        if (then.length === 0) await this.ip(add);
+        else await this.#runBatch([], [add, ...then], (line) => (failedLine = line));
       } catch (e) {
+        if (failedLine !== 0) {
+          // Past the first line the pair exists; when iproute2 did not say which line failed, the kernel knows.
+          if (failedLine !== undefined || (await this.link(hostName).catch(() => undefined))) o.onCreated?.(pair);
+          throw e;
+        }
         if (!isNetnsError(e, "exists")) throw e;
         if (await o.container.link(o.containerIfName)) {
           throw new NetnsError("exists", `interface ${o.containerIfName} already exists in ${o.container}`, "CNI_IFNAME must name an interface the container does not have yet", { cause: e });
         }
         if (o.hostName !== undefined || attempt >= 3) throw e;
+        continue;
       }
+      o.onCreated?.(pair);
+      return pair;
     }
   }
 

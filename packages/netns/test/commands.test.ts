@@ -169,6 +169,70 @@ describe("command lines", () => {
     expect((err as NetnsError).details).toBe("RTNETLINK answers: File exists");
   });
 
+  test("a veth pair with host lines is one process; a failing host line is named and the pair is handed over for undo", async () => {
+    const container = netns("/run/netns/c");
+    const port = (hostName: string) => [["link", "set", "dev", hostName, "master", "br0", "up"], ["addr", "replace", "169.254.1.1/24", "dev", "br0"]];
+    const ok = recorder(() => ({ status: 0 }));
+    const created: string[] = [];
+    const pair = await netns(undefined, { runner: ok.runner }).createVethPair({ container, containerIfName: "eth0", hostName: "vtest0", thenHost: port, onCreated: (p) => created.push(p.hostName) });
+    expect(ok.calls).toHaveLength(1);
+    expect(ok.calls[0]?.argv.slice(1)).toEqual(["-batch", "-"]);
+    expect(ok.calls[0]?.stdin?.split("\n").slice(1)).toEqual(["link set dev vtest0 master br0 up", "addr replace 169.254.1.1/24 dev br0", ""]);
+    expect(ok.calls[0]?.stdin).toMatch(/^link add name vtest0 address \S+ type veth peer name eth0 address \S+ netns \/run\/netns\/c\n/u);
+    expect(created).toEqual([pair.hostName]);
+
+    const bad = recorder(() => ({ status: 1, stderr: "Error: Nexthop has invalid gateway.\nCommand failed -:3\n" }));
+    const handed: string[] = [];
+    const err = await netns(undefined, { runner: bad.runner })
+      .createVethPair({ container, containerIfName: "eth0", hostName: "vtest0", thenHost: port, onCreated: (p) => handed.push(p.hostName) })
+      .catch((e: unknown) => e);
+    expect(bad.calls).toHaveLength(1);
+    expect(isNetnsError(err, "invalid")).toBe(true);
+    expect((err as NetnsError).msg).toBe("ip addr replace 169.254.1.1/24 dev br0 failed in the host namespace");
+    expect((err as NetnsError).details).toBe("Error: Nexthop has invalid gateway.");
+    expect((err as NetnsError).code).toBe(999);
+    expect(handed).toEqual(["vtest0"]);
+  });
+
+  test("a veth pair whose first line fails is not handed over; a random host name that collides is retried with fresh host lines", async () => {
+    let n = 0;
+    const { calls, runner } = recorder((argv) => {
+      if (argv.includes("-json")) return { status: 1, stderr: 'Device "eth0" does not exist.' };
+      return n++ === 0 ? { status: 2, stderr: "RTNETLINK answers: File exists\nCommand failed -:1\n" } : { status: 0 };
+    });
+    const created: string[] = [];
+    const container = netns("/run/netns/c", { runner });
+    const pair = await netns(undefined, { runner }).createVethPair({ container, containerIfName: "eth0", thenHost: (h) => [["link", "set", "dev", h, "up"]], onCreated: (p) => created.push(p.hostName) });
+    const batches = calls.filter((c) => c.argv.includes("-batch"));
+    expect(batches).toHaveLength(2);
+    expect(batches[1]?.stdin).toContain(`link set dev ${pair.hostName} up\n`);
+    expect(batches[0]?.stdin).not.toContain(pair.hostName);
+    expect(created).toEqual([pair.hostName]);
+
+    const taken = recorder((argv) => (argv.includes("-json") ? { status: 0, stdout: JSON.stringify([{ ifindex: 2, ifname: "eth0", flags: [], mtu: 1500 }]) } : { status: 2, stderr: "RTNETLINK answers: File exists\nCommand failed -:1\n" }));
+    const handed: string[] = [];
+    const err = await netns(undefined, { runner: taken.runner })
+      .createVethPair({ container: netns("/run/netns/c", { runner: taken.runner }), containerIfName: "eth0", thenHost: (h) => [["link", "set", "dev", h, "up"]], onCreated: (p) => handed.push(p.hostName) })
+      .catch((e: unknown) => e);
+    expect((err as NetnsError).msg).toBe("interface eth0 already exists in netns /run/netns/c");
+    expect(handed).toEqual([]);
+  });
+
+  test("a veth batch that fails without naming a line (a timeout) hands the pair over when the kernel has it", async () => {
+    const runner = (exists: boolean): Runner => async (argv) => {
+      if (argv.includes("-batch")) throw new NetnsError("timeout", "ip -batch - did not finish in 5 ms");
+      return exists ? { status: 0, stdout: JSON.stringify([{ ifindex: 9, ifname: "vtest0", flags: [], mtu: 1500 }]), stderr: "" } : { status: 1, stdout: "", stderr: 'Device "vtest0" does not exist.' };
+    };
+    for (const exists of [true, false]) {
+      const handed: string[] = [];
+      const err = await netns(undefined, { runner: runner(exists) })
+        .createVethPair({ container: netns("/run/netns/c"), containerIfName: "eth0", hostName: "vtest0", thenHost: (h) => [["link", "set", "dev", h, "up"]], onCreated: (p) => handed.push(p.hostName) })
+        .catch((e: unknown) => e);
+      expect(isNetnsError(err, "timeout")).toBe(true);
+      expect(handed).toEqual(exists ? ["vtest0"] : []);
+    }
+  });
+
   test("a result's route becomes a RouteSpec of the model's fields only", () => {
     const full = { dst: "169.254.9.0/24", gw: "169.254.1.1", mtu: 1300, advmss: 1200, priority: 7, table: 100, scope: 0 };
     expect(routeSpecOf(full)).toEqual(full);

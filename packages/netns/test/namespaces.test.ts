@@ -105,6 +105,41 @@ describe.skipIf(skip)(`iproute2 backend in real namespaces${skip ? ` (skipped: $
     await expect(host.ns.ensureBridge({ name: pair.hostName })).rejects.toThrow(/is not a bridge/);
   });
 
+  test("veth pair with host lines: one ip process sets up the port; a failing line names itself and leaves the pair to undo", async () => {
+    const { host, ctr } = await hostAndContainer();
+    await host.ns.ensureBridge({ name: "cni-br1" });
+    const created: string[] = [];
+    const pair = await host.ns.createVethPair({
+      container: ctr.ns,
+      containerIfName: "eth0",
+      thenHost: (h) => [["link", "set", "dev", h, "master", "cni-br1", "up"], ["link", "set", "dev", h, "type", "bridge_slave", "hairpin", "on"]],
+      onCreated: (p) => created.push(p.hostName),
+    });
+    expect(created).toEqual([pair.hostName]);
+    expect(await host.ns.link(pair.hostName)).toMatchObject({ master: "cni-br1", hairpin: true, up: true });
+    expect(await ctr.ns.link("eth0")).toMatchObject({ mac: pair.containerMac });
+
+    const handed: string[] = [];
+    const err = await host.ns
+      .createVethPair({ container: ctr.ns, containerIfName: "eth1", hostName: "vport1", thenHost: (h) => [["link", "set", "dev", h, "master", "cni-nobr", "up"]], onCreated: (p) => handed.push(p.hostName) })
+      .catch((e: unknown) => e);
+    expect(isNetnsError(err, "not-found")).toBe(true);
+    expect((err as Error & { msg: string }).msg).toBe(`ip link set dev vport1 master cni-nobr up failed in ${host.ns}`);
+    expect((err as Error & { details: string }).details).toBe('Error: argument "cni-nobr" is wrong: Device does not exist');
+    expect(handed).toEqual(["vport1"]);
+    expect(await ctr.ns.link("eth1")).toBeDefined();
+
+    // A container gone before the pair is made: the veth line is named, code 3 as for a lone `ip link add`.
+    const gone = await host.ns
+      .createVethPair({ container: netns("/run/netns/tscni-gone-v"), containerIfName: "eth0", hostName: "vport2", thenHost: (h) => [["link", "set", "dev", h, "up"]], onCreated: (p) => handed.push(p.hostName) })
+      .catch((e: unknown) => e);
+    expect(isNetnsError(gone, "netns-missing")).toBe(true);
+    expect((gone as Error & { msg: string; code: number }).msg).toMatch(/^ip link add name vport2 .* netns \/run\/netns\/tscni-gone-v failed in netns /u);
+    expect((gone as { code: number }).code).toBe(3);
+    expect(handed).toEqual(["vport1"]);
+    expect(await host.ns.link("vport2")).toBeUndefined();
+  });
+
   test("moveLink moves and renames in one step", async () => {
     const { host, ctr } = await hostAndContainer();
     await host.ns.ip(["link", "add", "name", "mv0", "type", "veth", "peer", "name", "mv1"]);
