@@ -20,6 +20,7 @@ import { type Owner, sameOwner } from "./allocator.js";
 import {
   createFile,
   entryExists,
+  listDirectory,
   namesIn,
   readEntry,
   readListedFile,
@@ -113,9 +114,23 @@ export class Claims {
     return out;
   }
 
-  /** Every name under which an address may be held across the data directory, of any network, whatever its type. */
-  heldNames(): string[] {
-    return [...namesIn(this.dir), ...this.#others().flatMap(namesIn)];
+  /**
+   * Every name under which an address may be held across the data directory,
+   * of any network, whatever its type; and this network's claims on addresses
+   * with no entry among `ownNames` (this network's directory as listed under
+   * its lock): remnants of a process killed between claim and file. Only
+   * claims outside `ownNames` are read, so an ADD reads no claim file in the
+   * usual case (reading them all cost an open, fstat, read and close each).
+   */
+  heldWithRemnants(ownNames: ReadonlySet<string>): { names: string[]; remnants: IpAddress[] } {
+    const listing = listDirectory(this.dir);
+    const remnants: IpAddress[] = [];
+    for (const name of listing.regularFiles) {
+      if (ownNames.has(name)) continue;
+      const ip = parseIp(name);
+      if (ip && this.#read(name, true)?.network === this.#network) remnants.push(ip);
+    }
+    return { names: [...listing.names, ...this.#others().flatMap(namesIn)], remnants };
   }
 
   /** Removes temporary claim files whose writer died (see sweepTemporaries). */

@@ -23,14 +23,14 @@ import { type Owner, type Reservation, type ReservationStore, sameOwner } from "
 import { CLAIMS_DIR, Claims, LINE_BREAK } from "./claims.js";
 import {
   type Entry,
+  type Listing,
   assertDirectory,
   assertFileOrMissing,
   createFile,
-  entryExists,
-  namesIn,
+  listDirectory,
+  overwriteFile,
   readEntry,
   readListedFile,
-  regularFilesIn,
   removeFile,
   replaceFile,
   sweepTemporaries,
@@ -115,6 +115,8 @@ export class LockedDiskStore implements ReservationStore {
   readonly #claims: Claims | undefined;
   /** The network directory as last read under this lock; dropped by every change. */
   #snapshot: Reservation[] | undefined;
+  /** Its listing, read once for both questions (names, regular files); dropped with the snapshot. */
+  #listing: Listing | undefined;
 
   constructor(store: DiskStore, lease: { readonly held: boolean }) {
     this.dir = store.dir;
@@ -139,7 +141,12 @@ export class LockedDiskStore implements ReservationStore {
       return fn();
     } finally {
       this.#snapshot = undefined;
+      this.#listing = undefined;
     }
+  }
+
+  #list(): Listing {
+    return (this.#listing ??= listDirectory(this.dir));
   }
 
   #path(ip: IpAddress): string {
@@ -183,10 +190,14 @@ export class LockedDiskStore implements ReservationStore {
     return now.kind === "file" && !parseOwner(now.content) && replaceFile(this.dir, name, content);
   }
 
-  /** Replaced in one step, where Go writes in place; a link or directory under the name is refused, code 11. */
+  /**
+   * Written in place as Go does when it is a regular file of ours alone, else
+   * created or replaced in one step; a link or directory under the name is refused, code 11.
+   */
   #writeLastReserved(rangeSetIndex: number, ip: IpAddress): void {
     const path = this.#lastReservedPath(rangeSetIndex);
     assertFileOrMissing(path);
+    if (overwriteFile(path, formatIp(ip))) return;
     if (!replaceFile(this.dir, `last_reserved_ip.${rangeSetIndex}`, formatIp(ip))) assertFileOrMissing(path);
   }
 
@@ -206,7 +217,7 @@ export class LockedDiskStore implements ReservationStore {
 
   #readReservations(): Reservation[] {
     const out: Reservation[] = [];
-    for (const name of regularFilesIn(this.dir)) {
+    for (const name of this.#list().regularFiles) {
       const ip = parseIp(name);
       const entry = ip && readListedFile(join(this.dir, name));
       if (ip && entry && entry.kind === "file") out.push({ ip, owner: parseOwner(entry.content) });
@@ -216,14 +227,12 @@ export class LockedDiskStore implements ReservationStore {
 
   heldAddresses(): ReadonlySet<string> {
     return this.#read(() => {
-      const held = new Set([...namesIn(this.dir), ...(this.#claims?.heldNames() ?? [])]);
+      const own = this.#list().names;
+      const claims = this.#claims?.heldWithRemnants(new Set(own));
+      const held = new Set([...own, ...(claims?.names ?? [])]);
       // Crash remnants of this network (an empty file, a claim without a file) are reserve()'s to take over.
-      const ownerless = new Set(this.reservations().filter((r) => !r.owner).map((r) => formatIp(r.ip)));
-      for (const name of ownerless) held.delete(name);
-      for (const { ip } of this.#claims?.mine() ?? []) {
-        const name = formatIp(ip);
-        if (ownerless.has(name) || !entryExists(join(this.dir, name))) held.delete(name);
-      }
+      for (const r of this.reservations()) if (!r.owner) held.delete(formatIp(r.ip));
+      for (const ip of claims?.remnants ?? []) held.delete(formatIp(ip));
       return held;
     });
   }

@@ -6,7 +6,7 @@
  * them, never opens them, and treats every one as a held address.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -207,5 +207,24 @@ describe("a FIFO", () => {
       expect(error).toMatchObject({ code: 11 });
       expect(error.msg).toContain(join(dataDir, net, name));
     }
+  });
+});
+
+describe("a hard link", () => {
+  it("at last_reserved_ip.0 to a file outside: replaced by a file of our own, the outside file untouched; a file of ours is rewritten in place", async () => {
+    const v = victims();
+    const planted = join(dataDir, "net1", "last_reserved_ip.0");
+    mkdirSync(join(dataDir, "net1"), { recursive: true });
+    linkSync(v.file, planted);
+    const store = new DiskStore({ dataDir, network: "net1" });
+    // "precious" is no address: the search starts at the range's beginning.
+    expect(await add(store, "c1")).toBe("169.254.20.2");
+    expectVictimsUntouched(v);
+    expect(lstatSync(planted).nlink).toBe(1);
+    expect(readFileSync(planted, "utf8")).toBe("169.254.20.2");
+    const ino = lstatSync(planted).ino;
+    expect(await add(store, "c2")).toBe("169.254.20.3");
+    expect(readFileSync(planted, "utf8")).toBe("169.254.20.3");
+    expect(lstatSync(planted).ino).toBe(ino);
   });
 });
