@@ -12,10 +12,10 @@ import { promisify } from "node:util";
 import { type TestNetns, createTestNetns, removeAllTestNetns } from "@tscni/netns/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
+import { CNITOOL, PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 
 const execFileAsync = promisify(execFile);
-const DIST = resolve(import.meta.dirname, "../../../dist/bin");
-const CNITOOL = join(DIST, "cnitool");
+const DIST = PLUGIN_BIN;
 const RATE = resolve(import.meta.dirname, "rate.mjs");
 const INGRESS = 4_000_000;
 const EGRESS = 2_000_000;

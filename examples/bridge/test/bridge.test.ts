@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPluginBinary, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
 import type { TestNetns, Workspace } from "@tscni/netns/testkit";
+import { CNITOOL, PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 
 const skip = requireNetns();
-const distBin = resolve(import.meta.dirname, "../../../dist/bin");
-const { create: setup, removeAll: removeWorkspaces } = workspacePool("br", { bin: distBin });
+const distBin = PLUGIN_BIN;
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("br", { bin: distBin, cnitool: CNITOOL });
 
 function bridgeConf(ws: Workspace, extra: object = {}, ipamExtra: object = {}) {
   return {

@@ -11,13 +11,14 @@ import { promisify } from "node:util";
 import { type TestNetns, type Workspace, cnitool, createTestNetns, execPluginBinary, workspacePool } from "@tscni/netns/testkit";
 import { afterEach, describe, expect, test } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
+import { CNITOOL, PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 
 const execFileAsync = promisify(execFile);
 const PEER = resolve(import.meta.dirname, "../../../test/support/peer.mjs");
-const distBin = resolve(import.meta.dirname, "../../../dist/bin");
-const skip = skipReason({ netns: true, commands: ["nft"], executables: [join(distBin, "bridge"), join(distBin, "host-local"), join(distBin, "cnitool")] });
+const distBin = PLUGIN_BIN;
+const skip = skipReason({ netns: true, commands: ["nft"], executables: [join(distBin, "bridge"), join(distBin, "host-local"), CNITOOL] });
 
-const pool = workspacePool("masq", { bin: distBin });
+const pool = workspacePool("masq", { bin: distBin, cnitool: CNITOOL });
 const servers: ChildProcess[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) s.kill("SIGKILL");

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { EtcdClient, type EtcdTls } from "@tscni/etcd";
+import { invocationEnv } from "@tscni/invoke";
 import {
   type IpPrefix,
   type RangeSet,
@@ -67,8 +68,8 @@ const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 export function nodeNameOf(config: ClusterIpamConfig): string {
   const [name, from] = config.ipam.nodeName
     ? [config.ipam.nodeName, "ipam.nodeName"]
-    : process.env.TSCNI_NODE_NAME
-      ? [process.env.TSCNI_NODE_NAME, "TSCNI_NODE_NAME"]
+    : invocationEnv().TSCNI_NODE_NAME
+      ? [invocationEnv().TSCNI_NODE_NAME!, "TSCNI_NODE_NAME"]
       : [hostname(), "the host name"];
   if (!NODE_NAME.test(name)) throw invalid(from, `"${name}" is not a node name (letters, digits, . _ -, at most 253)`, name);
   return name;

@@ -9,17 +9,17 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { type TestEtcdCluster, startEtcdCluster } from "@tscni/etcd/testkit";
 import { type TestNetns, createTestNetns, removeAllTestNetns } from "@tscni/netns/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 import { OURS } from "./support.js";
+import { CNITOOL, PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 
 const execFileAsync = promisify(execFile);
-const DIST = resolve(import.meta.dirname, "../../../dist/bin");
-const CNITOOL = join(DIST, "cnitool");
+const DIST = PLUGIN_BIN;
 const GO_BRIDGE = "/usr/lib/cni/bridge";
 const ETCD_ADDRESS = "169.254.98.1";
 

@@ -1,10 +1,11 @@
 /** Shared by cluster-ipam's tests: exec the bundle like a runtime, and read etcd the way an operator would. */
 import { spawn } from "node:child_process";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { EtcdClient, type EtcdTls } from "@tscni/etcd";
 import { execPluginBinary, type RunOutput } from "@tscni/netns/testkit";
+import { pluginPath } from "../../../test/support/plugin-bin.js";
 
-export const OURS = resolve(import.meta.dirname, "../../../dist/bin/cluster-ipam");
+export const OURS = pluginPath("cluster-ipam");
 export const PREFIX = "/tscni/ipam/";
 
 export interface NetworkOptions {

@@ -10,17 +10,17 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { createTestNetns, removeAllTestNetns } from "@tscni/netns/testkit";
 import type { TestNetns } from "@tscni/netns/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
 import { OURS, claims, reservations } from "./support.js";
+import { CNITOOL, PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 
 const execFileAsync = promisify(execFile);
-const DIST = resolve(import.meta.dirname, "../../../dist/bin");
-const CNITOOL = join(DIST, "cnitool");
+const DIST = PLUGIN_BIN;
 
 const scratch: string[] = [];
 afterEach(async () => {

@@ -282,16 +282,6 @@ describe.skipIf(skipReason({ executables: [OURS, GO] }))("same answers as Go's h
   });
 });
 
-describe.skipIf(skip)("host-local bundle", () => {
-  it("carries no exec or namespace code: an IPAM plugin pays only for what it uses", async () => {
-    const { readFileSync } = await import("node:fs");
-    const text = readFileSync(OURS, "utf8");
-    for (const marker of ["nsenter", "ip -batch", "delegateAdd"]) expect(text).not.toContain(marker);
-    // The only child process is flock(1).
-    expect(text).toContain("/usr/bin/flock");
-  });
-});
-
 describe.skipIf(skip)("host-local exec'd with nothing but the CNI variables (env -i)", () => {
   it("finds flock(1) without PATH and allocates", async () => {
     const { spawnSync } = await import("node:child_process");

@@ -2,12 +2,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { execPluginBinary } from "@tscni/netns/testkit";
 import type { RunOutput } from "@tscni/netns/testkit";
+import { pluginPath } from "../../../test/support/plugin-bin.js";
 
-export const OURS = resolve(import.meta.dirname, "../../../dist/bin/host-local");
+export const OURS = pluginPath("host-local");
 export const GO = "/usr/lib/cni/host-local";
 
 /**

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { runPlugin } from "@tscni/skel/testing";
 import { PLUGIN_VERSIONS, cnitool, createTestNetns, execPluginBinary, removeAllTestNetns, requireNetns, runInProcess, supportsCheck, workspace } from "@tscni/netns/testkit";
 import { loopbackPlugin } from "../src/plugin.js";
+import { CNITOOL, pluginPath } from "../../../test/support/plugin-bin.js";
 
-const binary = resolve(import.meta.dirname, "../../../dist/bin/loopback");
+const binary = pluginPath("loopback");
 const skip = requireNetns();
 const VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] as const;
 const hasCheck = (v: string) => !v.startsWith("0.1") && !v.startsWith("0.2") && !v.startsWith("0.3");
@@ -56,7 +57,7 @@ describe.skipIf(skip)(`loopback plugin binary${skip ? ` (skipped: ${skip})` : ""
   });
 
   test.each(PLUGIN_VERSIONS)("through cnitool at %s: add, check, del, del", async (cniVersion) => {
-    const ws = await workspace("lo", { bin: dirname(binary) });
+    const ws = await workspace("lo", { bin: dirname(binary), cnitool: CNITOOL });
     try {
       const cniPath = ws.pluginDir({ loopback: "ours" });
       ws.writeConflist("lo", { cniVersion, name: "lonet", plugins: [{ type: "loopback" }] });

@@ -12,10 +12,10 @@ import { promisify } from "node:util";
 import { type TestNetns, createTestNetns, execPluginBinary, removeAllTestNetns } from "@tscni/netns/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
+import { CNITOOL, PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 
 const execFileAsync = promisify(execFile);
-const DIST = resolve(import.meta.dirname, "../../../dist/bin");
-const CNITOOL = join(DIST, "cnitool");
+const DIST = PLUGIN_BIN;
 const PEER = resolve(import.meta.dirname, "../../../test/support/peer.mjs");
 const HOST_V4 = "169.254.97.1";
 const HOST_V6 = "fd00:97::1";

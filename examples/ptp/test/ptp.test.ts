@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { PLUGIN_VERSIONS, cnitool, execPluginBinary, leases, ping, requireNetns, supportsCheck, workspacePool } from "@tscni/netns/testkit";
 import type { Workspace } from "@tscni/netns/testkit";
+import { CNITOOL, PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 
 const skip = requireNetns();
-const distBin = resolve(import.meta.dirname, "../../../dist/bin");
-const { create: setup, removeAll: removeWorkspaces } = workspacePool("ptp", { bin: distBin });
+const distBin = PLUGIN_BIN;
+const { create: setup, removeAll: removeWorkspaces } = workspacePool("ptp", { bin: distBin, cnitool: CNITOOL });
 
 function ptpConf(ws: Workspace, extra: object = {}) {
   return {

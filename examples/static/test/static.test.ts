@@ -1,9 +1,9 @@
-import { resolve } from "node:path";
 import { execPluginBinary } from "@tscni/netns/testkit";
 import { describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
+import { pluginPath } from "../../../test/support/plugin-bin.js";
 
-const OURS = resolve(import.meta.dirname, "../../../dist/bin/static");
+const OURS = pluginPath("static");
 const GO = "/usr/lib/cni/static";
 
 type Command = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS";

@@ -2,12 +2,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type TestNetns, createTestNetns, execPluginBinary, removeAllTestNetns } from "@tscni/netns/testkit";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { skipReason } from "../../../test/support/prereq.js";
+import { pluginPath } from "../../../test/support/plugin-bin.js";
 
-const OURS = resolve(import.meta.dirname, "../../../dist/bin/tuning");
+const OURS = pluginPath("tuning");
 const skip = skipReason({ netns: true, executables: [OURS] });
 
 interface LinkJson {

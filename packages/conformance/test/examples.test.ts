@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test, vi } from "vitest";
+import { PLUGIN_BIN, pluginPath } from "../../../test/support/plugin-bin.js";
 import { skipReason } from "../../../test/support/prereq.js";
 import { ROOT, configFile, failing, removeTempDirs, runCli, tempDir } from "./support.js";
 
@@ -26,13 +27,13 @@ const HOW: Record<string, { config?: string; args?: string[]; netns: boolean }> 
 const ELSEWHERE = new Set(["tuning", "bandwidth", "portmap", "cluster-ipam"]);
 
 const built = readdirSync(join(ROOT, "examples"))
-  .filter((name) => !ELSEWHERE.has(name) && existsSync(join(ROOT, "examples", name, "src/main.ts")) && existsSync(join(ROOT, "dist/bin", name)))
+  .filter((name) => !ELSEWHERE.has(name) && existsSync(join(ROOT, "examples", name, "src/main.ts")) && existsSync(pluginPath(name)))
   .sort()
   .map((name) => ({ name, ...(HOW[name] ?? { netns: false }) }));
 
 const skip = skipReason({ netns: true, commands: ["ip", "nsenter"] });
 
-describe("every example plugin in dist/bin passes the checker", () => {
+describe(`every example plugin in ${PLUGIN_BIN} passes the checker`, () => {
   test("at least the first examples are built", () => {
     expect(built.map((e) => e.name)).toEqual(expect.arrayContaining(["noop", "loopback"]));
   });
@@ -40,7 +41,7 @@ describe("every example plugin in dist/bin passes the checker", () => {
   test.concurrent.each(built)("$name", async ({ name, config, args = [], netns }) => {
     if (netns && skip) return;
     const { status, report } = await runCli([
-      join(ROOT, "dist/bin", name),
+      pluginPath(name),
       ...(netns ? ["--netns"] : []),
       ...(config ? ["--config", configFile(config)] : []),
       ...args,
@@ -51,11 +52,11 @@ describe("every example plugin in dist/bin passes the checker", () => {
   });
 });
 
-describe.skipIf(!existsSync(join(ROOT, "dist/bin/noop")))("the SDK's stdout guard, seen from outside", () => {
+describe.skipIf(!existsSync(pluginPath("noop")))("the SDK's stdout guard, seen from outside", () => {
   test("noop whose handlers console.log on every verb still keeps stdout to one document", async () => {
     const config = join(tempDir("noop"), "noop.json");
     writeFileSync(config, JSON.stringify({ type: "noop", stdoutText: "a log line written to stdout by a handler" }));
-    const { status, report } = await runCli([join(ROOT, "dist/bin/noop"), "--config", config]);
+    const { status, report } = await runCli([pluginPath("noop"), "--config", config]);
     expect(failing(report)).toEqual([]);
     expect(status).toBe(0);
     for (const id of ["result.1.1.0", "stdout.del", "stdout.check", "stdout.gc", "stdout.status", "error.shape"]) {

@@ -7,13 +7,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestEtcdCluster, startEtcdCluster } from "@tscni/etcd/testkit";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { PLUGIN_BIN } from "../../../test/support/plugin-bin.js";
 import { skipReason } from "../../../test/support/prereq.js";
-import { ROOT, configFile, failing, namespacesStartingWith, removeTempDirs, runCli, statusOf, tempDir } from "./support.js";
+import { configFile, failing, namespacesStartingWith, removeTempDirs, runCli, statusOf, tempDir } from "./support.js";
 
 afterAll(removeTempDirs);
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 60_000 });
 
-const DIST = join(ROOT, "dist/bin");
+const DIST = PLUGIN_BIN;
 const failures = (r: Awaited<ReturnType<typeof runCli>>["report"]): string =>
   r.checks.filter((c) => c.status === "fail").map((c) => `${c.id}: ${c.message}`).join("\n");
 

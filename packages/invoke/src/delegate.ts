@@ -2,7 +2,7 @@ import { CniError, ErrorCode, toCurrent, type Result } from "@tscni/types";
 import type { Env } from "./env.js";
 import { execPlugin, type ExecPluginOptions } from "./exec.js";
 import { findInPath, splitCniPath } from "./find.js";
-import { invocationHost } from "./invocation-host.js";
+import { invocationEnv } from "./invocation-host.js";
 import { execPluginWithResult } from "./result.js";
 
 /** A delegate's network configuration: raw JSON text/bytes, or an object serialised as JSON. */
@@ -20,8 +20,7 @@ export interface DelegateOptions {
 type Verb = "ADD" | "CHECK" | "DEL" | "GC" | "STATUS";
 
 function prepare(type: string, verb: Verb, config: DelegateConfig, opts: DelegateOptions): ExecPluginOptions {
-  // In a daemon, process.env is the daemon's: the delegate gets the current invocation's environment.
-  const env = opts.env ?? invocationHost()?.env() ?? process.env;
+  const env = opts.env ?? invocationEnv();
   const cniPath = env.CNI_PATH;
   if (!cniPath || splitCniPath(cniPath).length === 0) {
     throw new CniError(

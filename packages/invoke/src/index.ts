@@ -12,5 +12,5 @@ export {
   type DelegateOptions,
 } from "./delegate.js";
 export { allocateAddresses, chooseDns, type UndoSteps } from "./ipam.js";
-export { INVOCATION_HOST_KEY, invocationHost, type InvocationHost, type InProcessRun } from "./invocation-host.js";
+export { INVOCATION_HOST_KEY, invocationEnv, invocationHost, type InvocationHost, type InProcessRun } from "./invocation-host.js";
 export { getVersionInfo, type VersionInfoOptions } from "./version-info.js";

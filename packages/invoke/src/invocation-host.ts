@@ -31,6 +31,16 @@ export function invocationHost(): InvocationHost | undefined {
   return (globalThis as Record<symbol, InvocationHost | undefined>)[Symbol.for(INVOCATION_HOST_KEY)];
 }
 
+/**
+ * The environment of the CNI invocation this code runs for: the request's in
+ * the tscni daemon (process.env is the daemon's own there), process.env in an
+ * exec'd plugin. Plugins that read settings from the environment read them
+ * here, so they answer the same in both modes.
+ */
+export function invocationEnv(): Env {
+  return invocationHost()?.env() ?? process.env;
+}
+
 /** The in-process run of this exec, when a host offers one and exec is not forced. */
 export function inProcessRun(request: { pluginPath: string; env: Env; stdin: string | Uint8Array }): Promise<InProcessRun> | undefined {
   if (request.env.TSCNI_DELEGATE_EXEC === "1") return undefined;
