@@ -158,12 +158,14 @@ export function removeFile(path: string): boolean {
 /**
  * Refuses (code 11, naming it) a directory of the store that is a link or not
  * a directory: every file the store creates must stay inside the data directory.
+ * True when it is a directory, false when nothing is there.
  */
-export function assertDirectory(path: string): void {
+export function assertDirectory(path: string): boolean {
   const st = lstatOrUndefined(path);
   if (st && !st.isDirectory()) {
     throw new CniError(ErrorCode.TryAgainLater, `${path} is ${describeType(st)}, not a directory; refusing to use it`, "remove it or fix the data directory");
   }
+  return st !== undefined;
 }
 
 /** Refuses (code 11, naming it) anything but a regular file or nothing at `path`, where the store keeps one of its files. */

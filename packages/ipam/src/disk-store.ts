@@ -80,7 +80,8 @@ export class DiskStore {
   /** Creates the directories; code 11 naming one that is a link or a file, code 5 when one cannot be made. */
   ensureDirectories(): void {
     for (const dir of this.scope === "dataDir" ? [this.dir, join(this.dataDir, CLAIMS_DIR)] : [this.dir]) {
-      assertDirectory(dir);
+      // Already there (every request but the first): no mkdir, which would fail EEXIST and stat again.
+      if (assertDirectory(dir)) continue;
       try {
         mkdirSync(dir, { recursive: true, mode: 0o755 });
       } catch (e) {
