@@ -74,11 +74,11 @@ async function targets() {
  * skipped with a message, except under CI=true, where the daemon tests need it.
  */
 async function buildShim() {
-  const source = join(root, "packages", "daemon", "shim", "shim.c");
+  const sources = ["shim.c", "spawner.c"].map((f) => join(root, "packages", "daemon", "shim", f));
   const out = join(outDir, "tscni-shim");
   const tmp = `${out}.tmp-${process.pid}`;
   const { spawnSync } = await import("node:child_process");
-  const r = spawnSync("gcc", ["-static", "-Os", "-s", "-std=gnu11", "-Wall", "-Wextra", "-Wno-format-truncation", "-Werror", "-o", tmp, source], { encoding: "utf8" });
+  const r = spawnSync("gcc", ["-static", "-Os", "-s", "-std=gnu11", "-Wall", "-Wextra", "-Wno-format-truncation", "-Werror", "-o", tmp, ...sources], { encoding: "utf8" });
   if (r.error?.code === "ENOENT" && process.env.CI !== "true") {
     console.error("tscni-shim skipped: gcc not found (install gcc and libc6-dev to build the daemon-mode shim)");
     return;

@@ -89,13 +89,14 @@ export default async function daemonBench() {
   const host = `tscni-bench-dh-${process.pid}`;
   const ctr = `tscni-bench-dc-${process.pid}`;
   let daemon;
+  let nodeSpawnDaemon;
   try {
     const driver = join(dir, "libcni-driver");
     execFileSync("go", ["build", "-o", driver, join(root, "packages/libcni/test/go-driver/main.go")], { env: goEnv(dir) });
     const shims = join(dir, "shims");
     mkdirSync(shims);
     const socket = join(dir, "run", "d.sock");
-    const { installShims } = await import(pathToFileURL(join(root, "packages/daemon/dist/index.js")).href);
+    const { installShims, readShimConfig } = await import(pathToFileURL(join(root, "packages/daemon/dist/index.js")).href);
     await installShims({ binDir: shims, socketPath: socket, plugins: ["bridge", "host-local", "loopback"], shimPath: SHIM });
     execFileSync("ip", ["netns", "add", host]);
     execFileSync("ip", ["netns", "add", ctr]);
@@ -103,6 +104,20 @@ export default async function daemonBench() {
     let log = "";
     daemon.stderr.on("data", (c) => (log += c));
     await waitForSocket(socket, daemon, () => log);
+    // A second daemon that starts ip/nsenter with Node's own spawn (a fork of the daemon), for the spawner's row.
+    const nodeSpawnShims = join(dir, "shims-node-spawn");
+    const nodeSpawnSocket = join(dir, "run-node-spawn", "d.sock");
+    mkdirSync(nodeSpawnShims);
+    // The same versions as the first shims (a bundle is loaded once per process).
+    const versions = Object.fromEntries(["bridge", "host-local", "loopback"].map((p) => [p, readShimConfig(readFileSync(join(shims, p))).versions.split(",")]));
+    await installShims({ binDir: nodeSpawnShims, socketPath: nodeSpawnSocket, plugins: ["bridge", "host-local", "loopback"], shimPath: SHIM, versions });
+    nodeSpawnDaemon = spawn("ip", ["netns", "exec", host, process.execPath, join(BIN, "tscni"), "daemon", "--socket", nodeSpawnSocket], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, TSCNI_DAEMON_SPAWNER: "node" },
+    });
+    let nodeSpawnLog = "";
+    nodeSpawnDaemon.stderr.on("data", (c) => (nodeSpawnLog += c));
+    await waitForSocket(nodeSpawnSocket, nodeSpawnDaemon, () => nodeSpawnLog);
     const rssLoaded = rssMb(daemon.pid);
 
     const env = { PATH: process.env.PATH };
@@ -126,6 +141,7 @@ export default async function daemonBench() {
     const forms = [
       ["Go plugins (Debian)", GO, "go"],
       ["shims -> daemon", shims, "shim"],
+      ["shims -> daemon, ip/nsenter by Node's spawn", nodeSpawnShims, "shimnode"],
       ...(existsSync(join(SEA, "tscni-plugins")) ? [["SEA multi-call (host-local in process)", SEA, "sea"], ["SEA multi-call, TSCNI_DELEGATE_EXEC=1", SEA, "seaexec"]] : []),
       ["script bundles (dist/bin)", BIN, "bundle"],
     ];
@@ -195,9 +211,11 @@ export default async function daemonBench() {
       [`after ${CYCLES} more (${(CYCLES / cycleSeconds).toFixed(0)} cycles/s)`, rssEnd.toFixed(1), ratio(rssEnd, rssWarm)],
     ]);
   } finally {
-    if (daemon && daemon.exitCode === null) {
-      daemon.kill("SIGTERM");
-      await new Promise((r) => daemon.once("exit", r));
+    for (const d of [daemon, nodeSpawnDaemon]) {
+      if (d && d.exitCode === null) {
+        d.kill("SIGTERM");
+        await new Promise((r) => d.once("exit", r));
+      }
     }
     spawnSync("ip", ["netns", "del", ctr]);
     spawnSync("ip", ["netns", "del", host]);

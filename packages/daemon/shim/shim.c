@@ -10,6 +10,9 @@
  * Every wait is bounded: connect (TSCNI_CONNECT_TIMEOUT_MS, default 2000) and
  * the whole request (TSCNI_REQUEST_TIMEOUT_MS, default 60000).
  *
+ * `--spawner` (spawner.c): runs ip/nsenter/nft for the daemon, which would
+ * otherwise fork its own large process for each.
+ *
  * Launcher mode (setting `launch=PATH`, which `tscni install --form bundle`
  * writes): instead of all that, exec PATH, a script bundle under a name made
  * from its content, with this process's arguments and environment. Node opens
@@ -35,6 +38,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "spawner.h"
 
 extern char **environ;
 
@@ -604,6 +609,7 @@ static int launch(char **argv) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && (!strcmp(argv[1], "--accept") || !strcmp(argv[1], "--accept-fd"))) return accept_main(argc, argv);
+  if (argc == 2 && !strcmp(argv[1], "--spawner")) return spawner_main();
   const char *base = strrchr(argv[0], '/');
   snprintf(plugin, sizeof plugin, "%s", base ? base + 1 : argv[0]);
   load_config();

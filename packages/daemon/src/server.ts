@@ -21,12 +21,14 @@ import { basename, dirname, join } from "node:path";
 import { INVOCATION_HOST_KEY } from "@tscni/invoke";
 import type { InvocationHost } from "@tscni/invoke";
 import { CniError, ErrorCode } from "@tscni/types";
+import { setSpawnHost, spawnHost } from "@tscni/types/spawn-host";
 import { KeyedQueue } from "./keyed-queue.js";
 import { ShimCache } from "./shim-file.js";
 import { SHIM_FILE_NAME } from "./install.js";
 import type { LoadedPlugin } from "./load.js";
 import { ENV_BYTES_HEADER, EXIT_HEADER, MAX_BYTES, parseEnvBlock, ROUTE_PREFIX } from "./protocol.js";
 import type { Request } from "./protocol.js";
+import { SpawnerPool } from "./spawner.js";
 
 export interface DaemonOptions {
   socketPath: string;
@@ -81,6 +83,7 @@ export class Daemon {
   #nextId = 0;
   readonly #shims = new ShimCache();
   #frontDoor: ChildProcess | undefined;
+  #spawners: SpawnerPool | undefined;
   #onLost: ((why: string) => void) | undefined;
 
   constructor(options: DaemonOptions) {
@@ -100,6 +103,12 @@ export class Daemon {
     process.on("uncaughtException", this.#onFatal);
     process.on("unhandledRejection", this.#onFatal);
     this.#registerInvocationHost();
+    // Commands plugins run (ip, nsenter, nft) start from the small shim, not by a fork of this large process.
+    // TSCNI_DAEMON_SPAWNER=node keeps Node's spawn (to compare, or to rule the spawner out).
+    if (process.env.TSCNI_DAEMON_SPAWNER !== "node") {
+      this.#spawners = new SpawnerPool(this.#shimPath());
+      setSpawnHost(this.#spawners);
+    }
     const server = createServer({ keepAlive: false, requestTimeout: 0, headersTimeout: 10_000 }, (req, res) => this.#handle(req, res));
     server.maxHeadersCount = 32;
     server.on("connection", (s: Socket) => {
@@ -130,7 +139,7 @@ export class Daemon {
    * passes each accepted connection over the IPC channel (shim.c, accept mode).
    */
   async #openFrontDoor(server: Server): Promise<void> {
-    const shim = this.#o.shimPath ?? join(dirname(process.argv[1] ?? "."), SHIM_FILE_NAME);
+    const shim = this.#shimPath();
     const fd = this.#o.listenFd;
     const child = spawn(shim, fd === undefined ? ["--accept", this.#o.socketPath] : ["--accept-fd", "3"], {
       stdio: fd === undefined ? ["ignore", "ignore", "pipe", "ignore", "ipc"] : ["ignore", "ignore", "pipe", fd, "ipc"],
@@ -159,6 +168,10 @@ export class Daemon {
     });
   }
 
+  #shimPath(): string {
+    return this.#o.shimPath ?? join(dirname(process.argv[1] ?? "."), SHIM_FILE_NAME);
+  }
+
   /** Stops accepting, waits (bounded) for requests in flight, removes the socket. */
   async close(): Promise<void> {
     const server = this.#server;
@@ -185,6 +198,11 @@ export class Daemon {
     process.off("unhandledRejection", this.#onFatal);
     const global = globalThis as Record<symbol, unknown>;
     if (global[Symbol.for(INVOCATION_HOST_KEY)] === this.#host) delete global[Symbol.for(INVOCATION_HOST_KEY)];
+    if (this.#spawners) {
+      if (spawnHost() === this.#spawners) setSpawnHost(undefined);
+      this.#spawners.close();
+      this.#spawners = undefined;
+    }
   }
 
   readonly #host: InvocationHost = {

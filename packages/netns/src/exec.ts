@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { CniError, ErrorCode } from "@tscni/types";
+import { type SpawnHost, spawnHost } from "@tscni/types/spawn-host";
 import { NetnsError } from "./errors.js";
 
 export interface RunResult {
@@ -64,13 +65,34 @@ export function assertToolsInstalled(tools: readonly string[] = ["ip", "nsenter"
 }
 
 /** LC_ALL=C: errors are classified by iproute2's English messages. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { LC_ALL: "C" };
+function childEnv(): Record<string, string> {
+  const env: Record<string, string> = { LC_ALL: "C" };
   if (process.env.PATH !== undefined) env.PATH = process.env.PATH;
   return env;
 }
 
-export const spawnRunner: Runner = (argv, options = {}) =>
+/** Runs through the process's spawn host when it has one (the tscni daemon), else with Node's spawn. */
+export const spawnRunner: Runner = (argv, options = {}) => {
+  const host = spawnHost();
+  return host ? runThroughHost(host, argv, options) : runChild(argv, options);
+};
+
+async function runThroughHost(host: SpawnHost, argv: readonly string[], options: RunOptions): Promise<RunResult> {
+  const [file] = argv;
+  if (file === undefined) throw new TypeError("empty argv");
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let o;
+  try {
+    o = await host.run({ argv, env: childEnv(), stdin: options.stdin ?? "", timeoutMs });
+  } catch (e) {
+    throw new NetnsError("tool-missing", `cannot run ${file}`, (e as Error).message, { cause: e });
+  }
+  if (o.startError !== undefined) throw new NetnsError("tool-missing", `cannot run ${file}`, o.startError);
+  if (o.timedOut) throw new NetnsError("timeout", `${argv.join(" ")} did not finish in ${timeoutMs} ms`);
+  return { status: o.status ?? (o.signal ? 128 : 1), stdout: o.stdout.toString("utf8"), stderr: o.stderr.toString("utf8") };
+}
+
+const runChild: Runner = (argv, options = {}) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = argv;
     if (file === undefined) throw new TypeError("empty argv");

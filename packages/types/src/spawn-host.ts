@@ -1,0 +1,45 @@
+/**
+ * `@tscni/types/spawn-host`: a process that serves many CNI invocations (the
+ * tscni daemon) can run commands for plugins more cheaply than Node's own
+ * spawn, which forks the whole (large) process. It registers a host here and
+ * @tscni/netns runs iproute2, nsenter and nft through it. An exec'd plugin
+ * registers nothing and spawns as always. Keyed by Symbol.for on globalThis:
+ * each plugin bundle a daemon loads carries its own copy of this module.
+ */
+
+export interface SpawnRequest {
+  /** argv[0] is an absolute path: no PATH search. */
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  stdin: string;
+  timeoutMs: number;
+}
+
+export interface SpawnOutcome {
+  /** The exit status; null when a signal ended the command. */
+  status: number | null;
+  signal: number | null;
+  /** The command outlived timeoutMs and was killed. */
+  timedOut: boolean;
+  /** Set when the command could not be started at all, e.g. "spawn /usr/sbin/ip ENOENT". */
+  startError?: string;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface SpawnHost {
+  run(request: SpawnRequest): Promise<SpawnOutcome>;
+}
+
+const KEY = Symbol.for("tscni.spawnHost");
+const holder = globalThis as { [KEY]?: SpawnHost };
+
+export function spawnHost(): SpawnHost | undefined {
+  return holder[KEY];
+}
+
+/** Registers (or with undefined, removes) the process's spawn host. */
+export function setSpawnHost(host: SpawnHost | undefined): void {
+  if (host) holder[KEY] = host;
+  else delete holder[KEY];
+}
