@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "spawner.h"
 
 extern char **environ;
@@ -58,38 +59,12 @@ static char versions[1024]; /* comma separated, oldest first */
 static char spool_dir[1024];
 static char launch_path[4096];
 
-struct buf {
-  char *data;
-  size_t len, cap;
-};
-
-static int buf_put(struct buf *b, const void *p, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) return -1;
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = 0;
-  return 0;
-}
-
 static long env_ms(const char *name, long fallback) {
   const char *v = getenv(name);
   if (!v || !*v) return fallback;
   char *end;
   long n = strtol(v, &end, 10);
   return (*end || n <= 0) ? fallback : n;
-}
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void load_config(void) {

@@ -16,6 +16,7 @@
  * this process ends too.
  */
 #define _GNU_SOURCE
+#include "common.h"
 #include "spawner.h"
 
 #include <errno.h>
@@ -32,24 +33,10 @@
 
 #define FRAME_MAX (16u * 1024u * 1024u)
 
-struct bytes {
-  char *data;
-  size_t len, cap;
-};
-
-static int bytes_put(struct bytes *b, const void *p, size_t n) {
-  if (b->len + n > FRAME_MAX) n = FRAME_MAX - b->len; /* beyond the cap: dropped, as invoke's capture does */
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) return -1;
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  return 0;
+/* Output beyond the cap is dropped, as invoke's capture does. */
+static void capped_put(struct buf *b, const void *p, size_t n) {
+  if (b->len + n > FRAME_MAX) n = FRAME_MAX - b->len;
+  buf_put(b, p, n);
 }
 
 static int read_full(int fd, void *p, size_t n) {
@@ -79,12 +66,6 @@ static void put_be32(unsigned char *b, uint32_t v) {
   b[3] = (unsigned char)v;
 }
 
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The next NUL-terminated field at *p, or NULL when the payload ends first. */
 static char *field(char **p, char *end) {
   char *s = *p, *nul = memchr(s, 0, (size_t)(end - s));
@@ -93,7 +74,7 @@ static char *field(char **p, char *end) {
   return s;
 }
 
-static int answer(int status, int sig, int timed_out, int exec_errno, const struct bytes *out, const struct bytes *err) {
+static int answer(int status, int sig, int timed_out, int exec_errno, const struct buf *out, const struct buf *err) {
   char head[96];
   int n = snprintf(head, sizeof head, "%d %d %d %d", status, sig, timed_out, exec_errno);
   size_t total = (size_t)n + 1 + 4 + out->len + err->len;
@@ -109,7 +90,7 @@ static int answer(int status, int sig, int timed_out, int exec_errno, const stru
 /* Runs one request; -1 only when the answer cannot be written (the daemon is gone). */
 static int serve(char *req, size_t len) {
   char *p = req, *end = req + len, *f;
-  struct bytes out = {0}, err = {0};
+  struct buf out = {0}, err = {0};
   long timeout_ms = (f = field(&p, end)) ? atol(f) : 0;
   int argc = (f = field(&p, end)) ? atoi(f) : 0;
   if (timeout_ms <= 0 || argc <= 0 || argc > 4096) return answer(-1, 0, 0, EINVAL, &out, &err);
@@ -153,12 +134,12 @@ static int serve(char *req, size_t len) {
   int timed_out = 0, status = -1, sig = 0;
   if (pid > 0) {
     fcntl(in[1], F_SETFL, O_NONBLOCK);
-    long long deadline = mono_ms() + timeout_ms, grace_end = 0;
+    long long deadline = now_ms() + timeout_ms, grace_end = 0;
     int open_out = 1, open_err = 1, open_in = input_len > 0;
     if (!open_in) close(in[1]);
     while (open_out || open_err) {
       struct pollfd pf[3] = {{open_out ? o[0] : -1, POLLIN, 0}, {open_err ? e[0] : -1, POLLIN, 0}, {open_in ? in[1] : -1, POLLOUT, 0}};
-      long long now = mono_ms(), until = grace_end ? grace_end : deadline;
+      long long now = now_ms(), until = grace_end ? grace_end : deadline;
       if (now >= until) {
         if (grace_end) break; /* killed, and something it started still holds the pipes: stop reading */
         kill(pid, SIGKILL);
@@ -171,7 +152,7 @@ static int serve(char *req, size_t len) {
       for (int i = 0; i < 2; i++) {
         if (!pf[i].revents) continue;
         ssize_t r = read(pf[i].fd, buf, sizeof buf);
-        if (r > 0) bytes_put(i ? &err : &out, buf, (size_t)r);
+        if (r > 0) capped_put(i ? &err : &out, buf, (size_t)r);
         else if (r == 0 || errno != EINTR) *(i ? &open_err : &open_out) = 0;
       }
       if (open_in && pf[2].revents) {
