@@ -11,6 +11,14 @@
  *   request   "TIMEOUT_MS\0ARGC\0" ARGC x "ARG\0" "ENVC\0" ENVC x "K=V\0", then the child's stdin
  *   answer    "STATUS SIGNAL TIMED_OUT EXEC_ERRNO\0", 4-byte stdout length, stdout, stderr
  *
+ * And one request that is not a command, ARGC -1 then "FD\0": take an exclusive
+ * flock on the daemon's descriptor FD, fetched with pidfd_getfd(2), so the lock
+ * is on the daemon's own open file description and is released when the
+ * daemon closes it or dies, exactly as when flock(1) inherits it from a fork
+ * of the daemon. STATUS 0: locked; TIMED_OUT 1: not within TIMEOUT_MS;
+ * EXEC_ERRNO: the fetch or the lock failed (EPERM without ptrace rights over
+ * the daemon: the daemon then falls back to flock(1)).
+ *
  * argv[0] is an absolute path (execve, no PATH search). A child that outlives
  * its timeout is killed with SIGKILL. EOF on stdin: the daemon is gone, so
  * this process ends too.
@@ -27,6 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,12 +98,40 @@ static int answer(int status, int sig, int timed_out, int exec_errno, const stru
   return 0;
 }
 
+static void on_alarm(int sig) {
+  (void)sig;
+}
+
+static int lock_for_parent(int fd, long timeout_ms) {
+  struct buf none = {0};
+  int pidfd = (int)syscall(SYS_pidfd_open, getppid(), 0);
+  if (pidfd < 0) return answer(-1, 0, 0, errno, &none, &none);
+  int mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+  int saved = errno;
+  close(pidfd);
+  if (mine < 0) return answer(-1, 0, 0, saved, &none, &none);
+  /* A blocking flock that SIGALRM interrupts (no SA_RESTART): woken the moment the holder lets go. */
+  struct sigaction sa = {.sa_handler = on_alarm}, old;
+  sigaction(SIGALRM, &sa, &old);
+  struct itimerval t = {.it_value = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000}}, off = {0};
+  setitimer(ITIMER_REAL, &t, NULL);
+  int r = flock(mine, LOCK_EX);
+  saved = errno;
+  setitimer(ITIMER_REAL, &off, NULL);
+  sigaction(SIGALRM, &old, NULL);
+  /* Our copy goes; the lock stays with the open file description, which the daemon's descriptor still holds. */
+  close(mine);
+  if (r == 0) return answer(0, 0, 0, 0, &none, &none);
+  return saved == EINTR ? answer(1, 0, 1, 0, &none, &none) : answer(-1, 0, 0, saved, &none, &none);
+}
+
 /* Runs one request; -1 only when the answer cannot be written (the daemon is gone). */
 static int serve(char *req, size_t len) {
   char *p = req, *end = req + len, *f;
   struct buf out = {0}, err = {0};
   long timeout_ms = (f = field(&p, end)) ? atol(f) : 0;
   int argc = (f = field(&p, end)) ? atoi(f) : 0;
+  if (argc == -1 && timeout_ms > 0 && (f = field(&p, end))) return lock_for_parent(atoi(f), timeout_ms);
   if (timeout_ms <= 0 || argc <= 0 || argc > 4096) return answer(-1, 0, 0, EINVAL, &out, &err);
   char **argv = calloc((size_t)argc + 1, sizeof *argv);
   for (int i = 0; i < argc; i++)

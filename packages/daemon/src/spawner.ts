@@ -8,19 +8,29 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
-import type { SpawnHost, SpawnOutcome, SpawnRequest } from "@tscni/types/spawn-host";
+import type { HostLockOutcome, SpawnHost, SpawnOutcome, SpawnRequest } from "@tscni/types/spawn-host";
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+function frame(fields: readonly string[], tail = ""): Buffer {
+  for (const f of fields) if (f.includes("\0")) throw new Error(`a command's argument or environment holds a NUL: ${JSON.stringify(f)}`);
+  const payload = Buffer.concat([Buffer.from(fields.map((f) => `${f}\0`).join(""), "utf8"), Buffer.from(tail, "utf8")]);
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(payload.length);
+  return Buffer.concat([head, payload]);
+}
+
+const timeoutField = (ms: number): string => String(Math.max(1, Math.ceil(ms)));
 
 /** Request frame: the fields spawner.c reads, each NUL-terminated, then stdin. */
 export function encodeRequest(r: SpawnRequest): Buffer {
   const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
-  const fields = [String(Math.max(1, Math.ceil(r.timeoutMs))), String(r.argv.length), ...r.argv, String(env.length), ...env];
-  for (const f of fields) if (f.includes("\0")) throw new Error(`a command's argument or environment holds a NUL: ${JSON.stringify(f)}`);
-  const payload = Buffer.concat([Buffer.from(fields.map((f) => `${f}\0`).join(""), "utf8"), Buffer.from(r.stdin, "utf8")]);
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(payload.length);
-  return Buffer.concat([head, payload]);
+  return frame([timeoutField(r.timeoutMs), String(r.argv.length), ...r.argv, String(env.length), ...env], r.stdin);
+}
+
+/** The lock request: argc -1, then the daemon's descriptor. */
+export function encodeLockRequest(fd: number, timeoutMs: number): Buffer {
+  return frame([timeoutField(timeoutMs), "-1", String(fd)]);
 }
 
 /** Answer frame payload (without its length): "STATUS SIGNAL TIMED_OUT ERRNO\0", stdout length, stdout, stderr. */
@@ -41,8 +51,9 @@ export function decodeAnswer(payload: Buffer, file: string): SpawnOutcome {
 }
 
 interface Pending {
-  request: SpawnRequest;
-  resolve: (o: SpawnOutcome) => void;
+  frame: Buffer;
+  /** Takes the answer's payload. */
+  answer: (payload: Buffer) => void;
   reject: (e: Error) => void;
 }
 
@@ -64,7 +75,7 @@ class Spawner {
       this.#buffer = this.#buffer.subarray(4 + len);
       const done = this.#current;
       this.#current = undefined;
-      if (done) done.resolve(decodeAnswer(payload, done.request.argv[0]!));
+      if (done) done.answer(payload);
       onIdle(this);
     });
     const die = (why: string) => {
@@ -85,7 +96,7 @@ class Spawner {
   run(p: Pending): void {
     this.#current = p;
     try {
-      this.child.stdin!.write(encodeRequest(p.request));
+      this.child.stdin!.write(p.frame);
     } catch (e) {
       this.#current = undefined;
       p.reject(e as Error);
@@ -102,6 +113,8 @@ export class SpawnerPool implements SpawnHost {
   readonly #max: number;
   readonly #spawners = new Set<Spawner>();
   readonly #queue: Pending[] = [];
+  /** Why locks cannot be taken here (no ptrace rights over this process, an old kernel): then never asked again. */
+  #lockUnavailable: string | undefined;
 
   constructor(path: string, max = 8) {
     this.#path = path;
@@ -109,8 +122,23 @@ export class SpawnerPool implements SpawnHost {
   }
 
   run(request: SpawnRequest): Promise<SpawnOutcome> {
+    return this.#send(encodeRequest(request), (payload) => decodeAnswer(payload, request.argv[0]!));
+  }
+
+  /** flock(2) on our descriptor `fd` by a spawner, which fetches it with pidfd_getfd(2) (spawner.c). */
+  async lock(fd: number, timeoutMs: number): Promise<HostLockOutcome> {
+    if (this.#lockUnavailable) return { kind: "unavailable", why: this.#lockUnavailable };
+    const o = await this.#send(encodeLockRequest(fd, timeoutMs), (payload) => decodeAnswer(payload, "pidfd_getfd"));
+    if (o.status === 0) return { kind: "locked" };
+    if (o.timedOut) return { kind: "timed-out" };
+    const why = o.startError ?? `status ${o.status}`;
+    if (/EPERM|ENOSYS|EACCES/.test(why)) this.#lockUnavailable = why;
+    return { kind: "unavailable", why };
+  }
+
+  #send<T>(frame: Buffer, decode: (payload: Buffer) => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
+      this.#queue.push({ frame, answer: (payload) => resolve(decode(payload)), reject });
       this.#dispatch();
     });
   }

@@ -3,6 +3,10 @@
  * command gets and what comes back must be what Node's spawn gives netns, so
  * that plugins answer the same in the daemon as exec'd.
  */
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnRunner } from "../../netns/src/exec.js";
 import { setSpawnHost } from "@tscni/types/spawn-host";
@@ -10,7 +14,7 @@ import { skipReason } from "../../../test/support/prereq.js";
 import { SpawnerPool } from "../src/spawner.js";
 import { SHIM } from "./helpers.js";
 
-const skip = skipReason({ executables: [SHIM, "/bin/sh", "/bin/cat", "/usr/bin/env"] });
+const skip = skipReason({ root: true, commands: ["flock"], executables: [SHIM, "/bin/sh", "/bin/cat", "/usr/bin/env"] });
 
 describe.skipIf(skip)(`spawner${skip ? ` (skipped: ${skip})` : ""}`, () => {
   const pool = new SpawnerPool(SHIM, 4);
@@ -62,6 +66,28 @@ describe.skipIf(skip)(`spawner${skip ? ` (skipped: ${skip})` : ""}`, () => {
       expect(after.stdout.toString()).toBe("alive\n");
     } finally {
       own.close();
+    }
+  });
+
+  it("takes a flock on this process's own descriptor: held until we close it, a second descriptor times out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tscni-spawner-lock-"));
+    const path = join(dir, "lock");
+    writeFileSync(path, "");
+    const heldByOthers = () => spawnSync("flock", ["-n", path, "true"]).status !== 0;
+    try {
+      const fd = openSync(path, "r");
+      expect(await pool.lock(fd, 2000)).toEqual({ kind: "locked" });
+      // The spawner closed its copy: the lock is on our open file description, as flock(1) inheriting it would leave it.
+      expect(heldByOthers()).toBe(true);
+      const second = openSync(path, "r");
+      const started = Date.now();
+      expect(await pool.lock(second, 200)).toEqual({ kind: "timed-out" });
+      expect(Date.now() - started).toBeLessThan(1500);
+      closeSync(second);
+      closeSync(fd);
+      expect(heldByOthers()).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

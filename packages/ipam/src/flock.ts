@@ -7,11 +7,14 @@
  * when we close the descriptor, or by the kernel when this process dies
  * (SIGKILL included), so a crashed holder never blocks the next one.
  * It is the same lock Go's host-local takes on `<dataDir>/<network>/lock`.
+ * In the tscni daemon, a spawner process takes it on the same descriptor
+ * instead (fetched with pidfd_getfd), which spares a fork of the daemon.
  */
 import { spawn } from "node:child_process";
 import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync } from "node:fs";
 import { basename, dirname, resolve as resolvePath } from "node:path";
 import { CniError, ErrorCode, isCniError } from "@tscni/types";
+import { spawnHost } from "@tscni/types/spawn-host";
 import { assertFileOrMissing, createFile, entryExists } from "./data-files.js";
 
 export interface FileLock extends Disposable {
@@ -89,6 +92,15 @@ function swapped(path: string): CniError {
  * descriptor, or rejects (code 11 after `timeoutMs`, code 5 otherwise).
  */
 async function takeFlock(path: string, program: string | undefined, timeoutMs: number, label: string): Promise<number> {
+  const host = program === undefined ? spawnHost() : undefined;
+  if (host?.lock) {
+    // In the daemon: a spawner takes the flock on this very descriptor, without a fork of the daemon for flock(1).
+    const fd = openLockFile(path);
+    const o = await host.lock(fd, timeoutMs).catch((e: Error) => ({ kind: "unavailable" as const, why: e.message }));
+    if (o.kind === "locked") return fd;
+    closeSync(fd);
+    if (o.kind === "timed-out") throw timedOut(path, label, "another plugin process holds it");
+  }
   const flock = program ?? (flockProgram ??= findFlock());
   const fd = openLockFile(path);
   const seconds = Math.max(timeoutMs / 1000, 0.001).toFixed(3);

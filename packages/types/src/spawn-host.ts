@@ -2,7 +2,8 @@
  * `@tscni/types/spawn-host`: a process that serves many CNI invocations (the
  * tscni daemon) can run commands for plugins more cheaply than Node's own
  * spawn, which forks the whole (large) process. It registers a host here and
- * @tscni/netns runs iproute2, nsenter and nft through it. An exec'd plugin
+ * @tscni/netns runs iproute2, nsenter and nft through it, and @tscni/ipam's
+ * lock takes its flock through it. An exec'd plugin
  * registers nothing and spawns as always. Keyed by Symbol.for on globalThis:
  * each plugin bundle a daemon loads carries its own copy of this module.
  */
@@ -27,8 +28,16 @@ export interface SpawnOutcome {
   stderr: Buffer;
 }
 
+/** How a lock taken through the host ended; "unavailable" leaves the caller to take it its own way. */
+export type HostLockOutcome = { kind: "locked" } | { kind: "timed-out" } | { kind: "unavailable"; why: string };
+
 export interface SpawnHost {
   run(request: SpawnRequest): Promise<SpawnOutcome>;
+  /**
+   * An exclusive flock(2) on this process's descriptor `fd` (on its open file description, as flock(1) given
+   * the descriptor by inheritance would take it), within `timeoutMs`.
+   */
+  lock?(fd: number, timeoutMs: number): Promise<HostLockOutcome>;
 }
 
 const KEY = Symbol.for("tscni.spawnHost");
