@@ -1,10 +1,10 @@
-import { constants, type Stats } from "node:fs";
+import { constants } from "node:fs";
 import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { CODE_CACHE_SUFFIX, stageFile, syncDirectory, tempPathFor } from "@tscni/bundle";
 import { launcherFor } from "@tscni/daemon/shim-config";
-import { launchedEntries, pruneStore, STORE_NAME, storeDir } from "./bundle-store.js";
+import { launchedEntries, pruneStore, statSignature, STORE_NAME, storeDir } from "./bundle-store.js";
 import { InstallError, messageOf } from "./errors.js";
 import { readRecord } from "./record.js";
 import { execVersion } from "./smoke.js";
@@ -54,15 +54,11 @@ interface Staged {
  */
 const verified = new Map<string, string>();
 
-function signature(s: Stats): string {
-  return `${s.dev}:${s.ino}:${s.size}:${s.mode}:${s.mtimeMs}:${s.ctimeMs}`;
-}
-
 async function sameBytes(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
   if (!sa?.isFile() || !sb?.isFile() || sa.size !== sb.size) return false;
   const key = `${a}\0${b}`;
-  const sig = `${signature(sa)}|${signature(sb)}`;
+  const sig = `${statSignature(sa)}|${statSignature(sb)}`;
   if (verified.get(key) === sig) return true;
   if (!(await equalContents(a, b))) return false;
   verified.set(key, sig);
@@ -155,10 +151,17 @@ interface StoreWrites {
   lines: string[];
 }
 
-async function holdsBytes(path: string, bytes: Buffer): Promise<boolean> {
+/** Launchers found to hold the bytes an install wants (by path and those bytes' digest), with their signature then. */
+const heldLaunchers = new Map<string, string>();
+
+async function holdsBytes(path: string, bytes: Buffer, digest: string): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isFile() || info.size !== bytes.length || (info.mode & 0o7777) !== 0o755) return false;
-  return (await readFile(path)).equals(bytes);
+  const key = `${path}\0${digest}`;
+  if (heldLaunchers.get(key) === statSignature(info)) return true;
+  if (!(await readFile(path)).equals(bytes)) return false;
+  heldLaunchers.set(key, statSignature(info));
+  return true;
 }
 
 async function readLauncher(shimFile: string): Promise<Buffer> {
@@ -171,6 +174,8 @@ async function readLauncher(shimFile: string): Promise<Buffer> {
 
 async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() => Promise<string | undefined>)[], answers: Answers, store: StoreWrites): Promise<void> {
   const launcher = await readLauncher(r.shimFile);
+  // With the script's path, this names a launcher's bytes exactly.
+  const launcherDigest = createHash("sha256").update(launcher).digest("hex");
   await mkdir(storeDir(r.binDir), { mode: 0o755 }).catch(ignoreExisting);
   if (!(await lstat(storeDir(r.binDir))).isDirectory()) throw new InstallError(`${storeDir(r.binDir)} is not a directory (a link or a file is in the way): remove it and install again`);
   for (const plugin of r.plugins) {
@@ -188,7 +193,7 @@ async function stageBundleForm(r: BinariesRequest, staged: Staged[], after: (() 
     if (store.lines.length > wroteBefore) await syncDirectory(entry);
     const dest = join(r.binDir, plugin);
     const bytes = launcherFor(launcher, script);
-    if (!(await holdsBytes(dest, bytes))) {
+    if (!(await holdsBytes(dest, bytes, `${launcherDigest}:${script}`))) {
       const tmp = await stageFile(dest, (t) => writeFile(t, bytes, { flag: "wx" }), 0o755);
       try {
         await smoke(tmp, plugin, answers);

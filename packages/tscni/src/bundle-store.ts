@@ -18,6 +18,7 @@
  * the install that retired it (its directory's mtime marks when), then removed
  * by a later install or --watch check.
  */
+import type { Stats } from "node:fs";
 import { lstat, readdir, readFile, rm, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { readShimConfig } from "@tscni/daemon/shim-config";
@@ -32,11 +33,24 @@ export function storeDir(binDir: string): string {
   return join(binDir, STORE_NAME);
 }
 
+/** What changes when a file is written, chmodded or replaced: a file whose signature is unchanged need not be read again. */
+export function statSignature(s: Stats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mode}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
+/** Launch targets read from launchers, by path, with the signature the file had: a --watch check rereads none. */
+const targets = new Map<string, { signature: string; target: string | undefined }>();
+
 /** The store entry (hash directory name) the file at `path` launches, if it is a launcher into `binDir`'s store. */
 async function launchedEntry(binDir: string, path: string): Promise<string | undefined> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isFile() || info.size > MAX_LAUNCHER_BYTES) return undefined;
-  const target = readShimConfig(await readFile(path).catch(() => Buffer.alloc(0)))?.launch;
+  let known = targets.get(path);
+  if (known?.signature !== statSignature(info)) {
+    known = { signature: statSignature(info), target: readShimConfig(await readFile(path).catch(() => Buffer.alloc(0)))?.launch };
+    targets.set(path, known);
+  }
+  const target = known.target;
   if (!target) return undefined;
   const entry = dirname(target);
   return dirname(entry) === storeDir(binDir) ? basename(entry) : undefined;
