@@ -3,11 +3,14 @@
 //  2. bridge + host-local ADD+DEL driven by Go libcni (the go-driver, addDel -repeat): shims in front of the
 //     daemon, the SEA multi-call set (host-local in process), and script bundles, each vs Go's plugins;
 //  3. 16 processes x 8 host-local ADDs, wall time: shims vs Go's host-local (and script bundles);
+//  the floors under targets 2 and 3, in the same run: the SEA answering a no-op plugin (two Node starts per
+//  ADD+DEL, no work), the 16x8 loop exec'ing /bin/true and the shim of the daemon's noop plugin, and the
+//  kernel CPU of one file creation in the data directory's file system (host-local makes two per ADD);
 //  4. the daemon's RSS with every example plugin loaded, then across BENCH_DAEMON_CYCLES (default 20000)
 //     host-local ADD/DEL cycles sent straight to its socket (8 at a time).
 // Medians of BENCH_RUNS batches. Needs root, ip, go, /usr/lib/cni, gcc's shim; skips with a reason otherwise.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -37,10 +40,11 @@ function missing() {
   return out;
 }
 
-/** Wall ms of one bash script run (the batch), as a runtime's loop of execs would take. */
-function wall(script, env) {
+/** Wall ms of one bash script run (the batch), as a runtime's loop of execs would take; inside `netns` when given. */
+function wall(script, env, netns) {
+  const argv = netns ? ["ip", "netns", "exec", netns, "bash", "-c", script] : ["bash", "-c", script];
   const t0 = performance.now();
-  const r = spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
+  const r = spawnSync(argv[0], argv.slice(1), { env, encoding: "utf8" });
   const t = performance.now() - t0;
   if (r.status !== 0) throw new Error(`bench batch failed (${r.status}): ${r.stderr.slice(0, 500)}${r.stdout.slice(0, 500)}`);
   return t;
@@ -61,6 +65,27 @@ function waitForSocket(path, proc, log) {
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(m[1]) / 1024;
+}
+
+/**
+ * CPU (user + sys of this process) of creating one empty file with O_CREAT|O_EXCL and closing it in `dir`,
+ * in microseconds, the median of 7 batches of 200. Every file stays until the end, as host-local's
+ * reservations do: on this project's machines a freshly allocated inode costs several times one just freed.
+ */
+function createCostUs(dir) {
+  const batches = [];
+  const work = mkdtempSync(join(dir, "tscni-bench-create-"));
+  try {
+    for (let b = 0; b < 7; b++) {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < 200; i++) closeSync(openSync(join(work, `f${b}-${i}`), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644));
+      const c = process.cpuUsage(c0);
+      batches.push((c.user + c.system) / 200);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return median(batches);
 }
 
 /** One request straight to the daemon's socket, as the shim sends it. */
@@ -97,7 +122,7 @@ export default async function daemonBench() {
     mkdirSync(shims);
     const socket = join(dir, "run", "d.sock");
     const { installShims, readShimConfig } = await import(pathToFileURL(join(root, "packages/daemon/dist/index.js")).href);
-    await installShims({ binDir: shims, socketPath: socket, plugins: ["bridge", "host-local", "loopback"], shimPath: SHIM });
+    await installShims({ binDir: shims, socketPath: socket, plugins: ["bridge", "host-local", "loopback", "noop"], shimPath: SHIM });
     execFileSync("ip", ["netns", "add", host]);
     execFileSync("ip", ["netns", "add", ctr]);
     daemon = spawn("ip", ["netns", "exec", host, process.execPath, join(BIN, "tscni"), "daemon", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"], env: process.env });
@@ -138,16 +163,24 @@ export default async function daemonBench() {
       return file;
     };
     const REPEAT = 10;
+    const noopConf = join(dir, "noop.conflist");
+    writeFileSync(noopConf, JSON.stringify({ cniVersion: "1.0.0", name: "noop", plugins: [{ type: "noop" }] }));
     const forms = [
       ["Go plugins (Debian)", GO, "go"],
       ["shims -> daemon", shims, "shim"],
       ["shims -> daemon, ip/nsenter by Node's spawn", nodeSpawnShims, "shimnode"],
-      ...(existsSync(join(SEA, "tscni-plugins")) ? [["SEA multi-call (host-local in process)", SEA, "sea"], ["SEA multi-call, TSCNI_DELEGATE_EXEC=1", SEA, "seaexec"]] : []),
+      ...(existsSync(join(SEA, "tscni-plugins"))
+        ? [
+            ["SEA multi-call (host-local in process)", SEA, "sea"],
+            ["SEA multi-call, TSCNI_DELEGATE_EXEC=1", SEA, "seaexec"],
+            ["floor: the SEA's noop plugin (two Node starts, no work)", SEA, "seanoop"],
+          ]
+        : []),
       ["script bundles (dist/bin)", BIN, "bundle"],
     ];
     const addDel = Object.fromEntries(forms.map(([, , k]) => [k, []]));
     const scriptFor = (path, key, i) => {
-      const conf = confFor(`${key}${i % 2}`, `169.254.${100 + forms.findIndex((f) => f[2] === key)}.0/24`);
+      const conf = key === "seanoop" ? noopConf : confFor(`${key}${i % 2}`, `169.254.${100 + forms.findIndex((f) => f[2] === key)}.0/24`);
       const extra = key === "seaexec" ? "TSCNI_DELEGATE_EXEC=1" : "";
       return `ip netns exec ${host} env -i PATH="$PATH" CNI_PATH=${q(path)} ${extra} ${q(driver)} -conf ${q(conf)} -cache ${q(join(dir, `cache-${key}`))} -netns /run/netns/${ctr} -cid bench -repeat ${REPEAT} addDel`;
     };
@@ -161,32 +194,25 @@ export default async function daemonBench() {
       const worker = (w) => `(for i in 1 2 3 4 5 6 7 8; do CNI_COMMAND=ADD CNI_CONTAINERID=w${w}-$i CNI_IFNAME=eth0 CNI_NETNS=/x CNI_PATH=/x ${q(file)} <${q(conf)} >/dev/null || exit 1; done) &`;
       return `${Array.from({ length: 16 }, (_, w) => worker(w)).join("\n")}\nfor j in $(jobs -p); do wait $j || exit 1; done`;
     };
-    const par = { go: [], shim: [], bundle: [] };
-    const parFiles = { go: `${GO}/host-local`, shim: join(shims, "host-local"), bundle: join(BIN, "host-local") };
-    for (let i = 0; i < RUNS; i++) for (const [key, file] of Object.entries(parFiles)) par[key].push(wall(parallel(file, key, i), env));
+    const parFiles = { go: `${GO}/host-local`, shim: join(shims, "host-local"), bundle: join(BIN, "host-local"), truebin: "/bin/true", noop: join(shims, "noop") };
+    const par = Object.fromEntries(Object.keys(parFiles).map((k) => [k, []]));
+    // In the daemon's namespace, as a runtime would be: the daemon refuses callers in another one.
+    for (let i = 0; i < RUNS; i++) for (const [key, file] of Object.entries(parFiles)) par[key].push(wall(parallel(file, key, i), env, host));
 
     const rssAfterBench = rssMb(daemon.pid);
+    const create = { data: createCostUs(dir), shm: existsSync("/dev/shm") ? createCostUs("/dev/shm") : undefined };
 
-    // 4. memory over ADD/DEL cycles, straight to the socket
+    // 4. memory over ADD/DEL cycles, straight to the socket, sent from the daemon's namespace (it refuses others)
     const cycleConf = JSON.stringify({ cniVersion: "1.0.0", name: "cycles", type: "host-local", ipam: { type: "host-local", ranges: [[{ subnet: "169.254.124.0/22" }]], dataDir: join(dir, "ipam-cycles") } });
-    const cycleEnv = (verb, id) => ({ CNI_COMMAND: verb, CNI_CONTAINERID: `cyc-${id}`, CNI_IFNAME: "eth0", CNI_NETNS: "/x", CNI_PATH: shims });
-    const cycles = async (from, count) => {
-      let next = from;
-      const lane = async () => {
-        while (next < from + count) {
-          const id = next++;
-          await direct(socket, "host-local", cycleEnv("ADD", id), cycleConf);
-          await direct(socket, "host-local", cycleEnv("DEL", id), cycleConf);
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, lane));
+    const cycles = (from, count) => {
+      const r = spawnSync("ip", ["netns", "exec", host, process.execPath, import.meta.filename, "--cycles", JSON.stringify({ socket, conf: cycleConf, cniPath: shims, from, count })], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`ADD/DEL cycles failed (${r.status}): ${r.stderr.slice(0, 500)}`);
+      return Number(r.stdout.trim());
     };
     const warm = Math.min(1000, CYCLES);
-    await cycles(0, warm);
+    cycles(0, warm);
     const rssWarm = rssMb(daemon.pid);
-    const t0 = performance.now();
-    await cycles(warm, CYCLES);
-    const cycleSeconds = (performance.now() - t0) / 1000;
+    const cycleSeconds = cycles(warm, CYCLES) / 1000;
     const rssEnd = rssMb(daemon.pid);
 
     const m = (xs) => median(xs);
@@ -202,7 +228,17 @@ export default async function daemonBench() {
       ["Go host-local", ms(m(par.go)), "1.00x"],
       ["tscni shim -> daemon", ms(m(par.shim)), ratio(m(par.shim), m(par.go))],
       ["tscni script bundle", ms(m(par.bundle)), ratio(m(par.bundle), m(par.go))],
+      ["floor: the same loop exec'ing /bin/true", ms(m(par.truebin)), ratio(m(par.truebin), m(par.go))],
+      ["floor: tscni shim -> daemon, noop plugin", ms(m(par.noop)), ratio(m(par.noop), m(par.go))],
     ]);
+    // Both cores are busy in the noop loop, so kernel CPU a host-local ADD adds costs at least half of it in wall time.
+    const bound = m(par.noop) + (128 * 2 * create.data) / 1000 / 2;
+    console.log(`\none file creation (open O_CREAT|O_EXCL, close; the files kept), CPU, median of 7 batches of 200, us`);
+    printTable(["file system", "us"], [
+      [`the data directory's (${dir})`, create.data.toFixed(1)],
+      ...(create.shm === undefined ? [] : [["/dev/shm (tmpfs)", create.shm.toFixed(1)]]),
+    ]);
+    console.log(`16x8 lower bound through the daemon: noop floor + 128 ADDs x 2 file creations (claim, address file) / 2 cores = ${ms(bound)} ms, ${ratio(bound, m(par.go))} Go`);
     console.log(`\ndaemon RSS (every example plugin loaded), MB`);
     printTable(["when", "MB", "vs warm"], [
       ["loaded, before any request", rssLoaded.toFixed(1), ""],
@@ -223,4 +259,23 @@ export default async function daemonBench() {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await daemonBench();
+/** Run as a child in the daemon's namespace: `count` host-local ADD/DEL cycles, 8 at a time; prints their ms. */
+async function cyclesChild({ socket, conf, cniPath, from, count }) {
+  const cycleEnv = (verb, id) => ({ CNI_COMMAND: verb, CNI_CONTAINERID: `cyc-${id}`, CNI_IFNAME: "eth0", CNI_NETNS: "/x", CNI_PATH: cniPath });
+  let next = from;
+  const lane = async () => {
+    while (next < from + count) {
+      const id = next++;
+      await direct(socket, "host-local", cycleEnv("ADD", id), conf);
+      await direct(socket, "host-local", cycleEnv("DEL", id), conf);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 8 }, lane));
+  console.log(String(performance.now() - t0));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  if (process.argv[2] === "--cycles") await cyclesChild(JSON.parse(process.argv[3]));
+  else await daemonBench();
+}

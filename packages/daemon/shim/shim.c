@@ -448,7 +448,8 @@ static int spool_del(const struct buf *body, size_t env_bytes, char *why, size_t
  * owns the listening socket, checks each peer with SO_PEERCRED (root or our
  * own uid), answers anyone else with a refusal and a log line, and hands the
  * accepted connection to the daemon over the channel the way Node's own
- * child.send(message, socket) does: one JSON line with the fd as SCM_RIGHTS,
+ * child.send(message, socket) does (with the peer's pid, uid and network
+ * namespace): one JSON line with the fd as SCM_RIGHTS,
  * the next only after the daemon's NODE_HANDLE_ACK.
  */
 static volatile sig_atomic_t stopping;
@@ -468,10 +469,27 @@ static void refuse(int fd, const struct ucred *cred) {
           (unsigned)cred->uid, (unsigned)cred->gid, (unsigned)getuid());
 }
 
+/*
+ * The caller's network namespace as "net:[inode]", for the daemon to compare
+ * with its own (a plugin acting on the host side must not act in the wrong
+ * one); empty when it cannot be known: pid 0 (the caller's pid namespace is
+ * not ours, as in a pod without hostPID) or a /proc entry we may not stat.
+ */
+static void peer_netns(const struct ucred *cred, char *out, size_t size) {
+  char path[64];
+  struct stat st;
+  out[0] = 0;
+  if (cred->pid <= 0) return;
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)cred->pid);
+  if (stat(path, &st) == 0) snprintf(out, size, "net:[%lu]", (unsigned long)st.st_ino);
+}
+
 /* One line with the connection attached; 0 when the channel took it. */
 static int hand_over(int channel, int fd, const struct ucred *cred) {
-  char line[256];
-  int n = snprintf(line, sizeof line, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Socket\",\"msg\":{\"tscniPeer\":{\"pid\":%d,\"uid\":%u}}}\n", (int)cred->pid, (unsigned)cred->uid);
+  char line[256], netns[48];
+  peer_netns(cred, netns, sizeof netns);
+  int n = snprintf(line, sizeof line, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Socket\",\"msg\":{\"tscniPeer\":{\"pid\":%d,\"uid\":%u,\"netns\":\"%s\"}}}\n",
+                   (int)cred->pid, (unsigned)cred->uid, netns);
   struct iovec iov = {line, (size_t)n};
   union {
     char buf[CMSG_SPACE(sizeof(int))];
@@ -521,6 +539,8 @@ static int accept_main(int argc, char **argv) {
   struct sigaction sa = {.sa_handler = on_stop};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  /* A refused caller that hangs up before its refusal is written must not take the front door down with it. */
+  signal(SIGPIPE, SIG_IGN);
   const char ready[] = "{\"tscniListening\":true}\n";
   write_all(channel, ready, sizeof ready - 1);
   int awaiting_ack = 0;

@@ -12,6 +12,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { readlinkSync } from "node:fs";
 import { lstat, mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -44,6 +45,18 @@ export interface DaemonOptions {
   listenFd?: number;
   /** Called when an ADD of container ID + ifname is accepted (the DEL spool drops older DELs of that key). */
   onAdd?: (key: string) => void;
+  /**
+   * Plugins served to callers in any network namespace: those that act only in
+   * the container's (CNI_NETNS) or on files. Every other plugin is refused to a
+   * caller whose namespace is known to differ from the daemon's (see #refusal).
+   */
+  anyNetns?: ReadonlySet<string>;
+}
+
+/** What the accept helper learnt of a connection's caller (SO_PEERCRED, /proc/<pid>/ns/net; "" when unknown). */
+interface Peer {
+  pid: number;
+  netns: string;
 }
 
 export interface Outcome {
@@ -85,6 +98,9 @@ export class Daemon {
   #frontDoor: ChildProcess | undefined;
   #spawners: SpawnerPool | undefined;
   #onLost: ((why: string) => void) | undefined;
+  readonly #peers = new WeakMap<Socket, Peer>();
+  /** "net:[inode]" of the daemon's network namespace; "" when /proc cannot tell. */
+  readonly #ownNetns = ownNetns();
 
   constructor(options: DaemonOptions) {
     this.#o = options;
@@ -162,7 +178,11 @@ export class Daemon {
         if (this.#server) this.#lostFrontDoor(why);
       });
       child.on("message", (message: unknown, handle: unknown) => {
-        if (handle instanceof NetSocket) server.emit("connection", handle);
+        if (handle instanceof NetSocket) {
+          const peer = (message as { tscniPeer?: { pid?: unknown; netns?: unknown } } | null)?.tscniPeer;
+          if (peer) this.#peers.set(handle, { pid: Number(peer.pid), netns: typeof peer.netns === "string" ? peer.netns : "" });
+          server.emit("connection", handle);
+        }
         else if ((message as { tscniListening?: boolean } | null)?.tscniListening) resolve();
       });
     });
@@ -298,6 +318,23 @@ export class Daemon {
     }
   }
 
+  /**
+   * A plugin served here acts in the daemon's network namespace: a bridge or a
+   * veth's host end made for a caller in another namespace would land in the
+   * wrong one and be reported as done. So such a caller is refused, unless the
+   * plugin is one of `anyNetns`. A namespace that cannot be known (peer pid 0,
+   * as for a daemon in a pod without hostPID) is not refused.
+   */
+  #refusal(plugin: string, peer: Peer | undefined): CniError | undefined {
+    if (!peer?.netns || !this.#ownNetns || peer.netns === this.#ownNetns || this.#o.anyNetns?.has(plugin)) return undefined;
+    this.#log(`tscni daemon: refused ${plugin} to pid ${peer.pid} in network namespace ${peer.netns} (the daemon's is ${this.#ownNetns})`);
+    return new CniError(
+      ErrorCode.InvalidEnvironment,
+      `the tscni daemon runs in network namespace ${this.#ownNetns} but its caller (pid ${peer.pid}) runs in ${peer.netns}: ${plugin} would act in the daemon's namespace, not the caller's`,
+      "start the daemon in the runtime's network namespace (hostNetwork: true in Kubernetes), or list plugins that act only in the container's namespace or on files with --any-netns",
+    );
+  }
+
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const answer = (httpStatus: number, o: Outcome) => {
       const body = Buffer.from(o.stdout, "utf8");
@@ -309,6 +346,11 @@ export class Daemon {
       return answer(404, errorOutcome(new CniError(ErrorCode.InvalidEnvironment, `the tscni daemon serves POST ${ROUTE_PREFIX}<plugin>, not ${req.method} ${url.slice(0, 100)}`)));
     }
     const plugin = decodeURIComponent(url.slice(ROUTE_PREFIX.length));
+    const refusal = this.#refusal(plugin, this.#peers.get(req.socket));
+    if (refusal) {
+      res.shouldKeepAlive = false;
+      return answer(403, errorOutcome(refusal));
+    }
     const length = Number(req.headers["content-length"]);
     const envBytes = Number(req.headers[ENV_BYTES_HEADER]);
     if (!Number.isSafeInteger(length) || length > MAX_BYTES) {
@@ -337,6 +379,14 @@ export class Daemon {
         (e) => answer(200, errorOutcome(e)),
       );
     });
+  }
+}
+
+function ownNetns(): string {
+  try {
+    return readlinkSync("/proc/self/ns/net");
+  } catch {
+    return "";
   }
 }
 

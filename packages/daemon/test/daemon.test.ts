@@ -3,7 +3,7 @@
  * bundle, the unavailable-daemon rules, faults, limits, and concurrency.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import type { Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -246,6 +246,25 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
       // The log line travels through the helper's stderr pipe: give it a moment.
       for (let i = 0; i < 50 && !/refused a connection/.test(daemon!.log()); i++) await new Promise((r) => setTimeout(r, 20));
       expect(daemon!.log()).toMatch(/refused a connection from pid \d+ uid 65534/);
+      // Refused callers that hung up before the refusal is written (the accept helper is stopped meanwhile, so
+      // they are gone when it gets to them): it survives them; it once died of SIGPIPE, and the daemon with it.
+      const daemonPid = daemon!.proc.pid!;
+      const helper = readFileSync(`/proc/${daemonPid}/task/${daemonPid}/children`, "utf8")
+        .split(" ")
+        .filter(Boolean)
+        .map(Number)
+        .find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--accept"));
+      expect(helper).toBeDefined();
+      process.kill(helper!, "SIGSTOP");
+      try {
+        const hangUp = `const net = require("node:net"); for (let i = 0; i < 3; i++) net.connect(${JSON.stringify(open)}).on("error", () => {}).destroy();`;
+        const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", hangUp], { encoding: "utf8" });
+        expect([r.status, r.stderr]).toEqual([0, ""]);
+      } finally {
+        process.kill(helper!, "SIGCONT");
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(daemon!.log()).not.toMatch(/accept helper .* exited/);
       expect(runExe(join(other, "host-local"), env("ADD", { CNI_CONTAINERID: "root-0", TSCNI_SOCKET: open }), hostLocal(join(dir, "ipam-root"))).status).toBe(0);
       expect(runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "root-1" }), hostLocal(join(dir, "ipam-root"))).status).toBe(0);
     } finally {

@@ -54,7 +54,9 @@ export async function startDaemon(daemonJs: string, args: string[], netns?: stri
   proc.stderr!.on("data", (c: Buffer) => (log += c.toString()));
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
   const deadline = Date.now() + 15_000;
-  while (!(existsSync(socket) && (await canConnect(socket)))) {
+  // Its own "listening" line first: after a kill -9, the old daemon's accept helper may still answer on the old
+  // socket file for a moment, until the new daemon replaces it.
+  while (!(log.includes("listening on") && existsSync(socket) && (await canConnect(socket)))) {
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${log}`);
     await new Promise((r) => setTimeout(r, 20));
   }
