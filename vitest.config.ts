@@ -3,17 +3,14 @@ import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 const examples = "examples/*/test/**/*.test.ts";
-// Plugins that act only inside the container's namespace (by CNI_NETNS) or on files. A daemon-mode plugin acts
-// in the daemon's own network namespace, which here is the machine's: bridge, ptp, portmap and bandwidth (and
-// the chains that use them) would change it. They run through shims in packages/daemon/test/netns.test.ts,
-// with the daemon started in the test's "host" namespace. The suites run the plugins from namespaces of their
-// own, so the project's daemon serves these to callers in any namespace (--any-netns) and refuses the others.
-const namespaceIndependent = ["host-local", "static", "cluster-ipam", "loopback", "tuning"];
-const daemonSafe = namespaceIndependent.map((p) => `examples/${p}/test/**/*.test.ts`);
-
+// The conformance checker's runs against the example plugins, in whatever form the project gives them.
+const conformance = ["packages/conformance/test/examples.test.ts", "packages/conformance/test/kinds.test.ts"];
 // What one form has and the others do not: the script bundle's text; a plugin process killed mid-request (through
 // the daemon's shims, killing the shim does not stop the request; the daemon's own kill -9 is tested with it).
 const bundleOnly = ["**/bundle-text.test.ts"];
+// A plugin's own sockets are opened in the daemon's namespace (Node cannot open one in another): cluster-ipam's
+// etcd, which this test serves inside each node's namespace only, is out of the daemon's reach.
+const daemonNamespaceSockets = ["examples/cluster-ipam/test/chain-netns.test.ts"];
 const execOnly = ["**/killed.test.ts"];
 
 // Workspace packages resolve to their TypeScript sources through the "source"
@@ -43,7 +40,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "sea",
-          include: [examples, "packages/conformance/test/examples.test.ts", "packages/conformance/test/kinds.test.ts"],
+          include: [examples, ...conformance],
           exclude: [...bundleOnly, "**/node_modules/**"],
           env: { TSCNI_TEST_FORM: "sea", TSCNI_TEST_PLUGIN_BIN: join(import.meta.dirname, "dist", "sea") },
         },
@@ -52,14 +49,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: "daemon",
-          include: daemonSafe,
-          exclude: [...bundleOnly, ...execOnly, "**/chain-netns.test.ts", "**/node_modules/**"],
+          // Every example suite and the conformance checker. The suites run plugins from namespaces of their own (never
+          // the machine's); the daemon, in the machine's, runs each request's host side in its caller's, as an
+          // exec'd plugin acts in its runtime's.
+          include: [examples, ...conformance],
+          exclude: [...bundleOnly, ...execOnly, ...daemonNamespaceSockets, "**/node_modules/**"],
           globalSetup: ["test/support/daemon-form-setup.ts"],
-          env: {
-            TSCNI_TEST_FORM: "daemon",
-            TSCNI_TEST_PLUGIN_BIN: join(tmpdir(), `tscni-test-daemon-${process.pid}`, "bin"),
-            TSCNI_TEST_ANY_NETNS: namespaceIndependent.join(","),
-          },
+          env: { TSCNI_TEST_FORM: "daemon", TSCNI_TEST_PLUGIN_BIN: join(tmpdir(), `tscni-test-daemon-${process.pid}`, "bin") },
         },
       },
     ],

@@ -21,10 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const plugins = readdirSync(join(repo, "examples")).filter((p) => !p.startsWith("."));
   const install = spawnSync(TSCNI, ["install", "--bin-dir", bin, "--conf-dir", join(root, "net.d"), "--daemon-socket", socket, "--plugins", plugins.join(",")], { encoding: "utf8" });
   if (install.status !== 0) throw new Error(`tscni install --daemon-socket failed: ${install.stderr}`);
-  const anyNetns = project.config.env.TSCNI_TEST_ANY_NETNS;
-  const daemon: ChildProcess = spawn(process.execPath, [TSCNI, "daemon", "--socket", socket, ...(anyNetns ? ["--any-netns", anyNetns] : [])], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const daemon: ChildProcess = spawn(process.execPath, [TSCNI, "daemon", "--socket", socket], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   daemon.stderr!.on("data", (c: Buffer) => (log += c.toString()));
   const deadline = Date.now() + 20_000;

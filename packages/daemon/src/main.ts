@@ -10,8 +10,6 @@
  *   --timeout-ms N           a handler not settled after N ms is answered 999 (default 50000)
  *   --drain-timeout-ms N     on SIGTERM, wait up to N ms for requests in flight (default 10000)
  *   --shim PATH              the built shim, run as the accept helper (default: tscni-shim beside the script)
- *   --any-netns A,B          serve these plugins to callers in any network namespace (plugins that act only
- *                            in the container's namespace or on files); others only to callers in the daemon's
  *
  * Started by systemd with a socket unit (LISTEN_PID is ours, LISTEN_FDS >= 1),
  * it serves the inherited socket (fd 3) instead of creating --socket.
@@ -31,10 +29,9 @@ export interface DaemonArgs {
   handlerTimeoutMs?: number;
   drainTimeoutMs?: number;
   shimPath?: string;
-  anyNetns?: string[];
 }
 
-const USAGE = "usage: tscni daemon --socket PATH --plugin NAME[=FILE]... [--del-spool DIR] [--timeout-ms N] [--drain-timeout-ms N] [--shim PATH] [--any-netns NAME,...]";
+const USAGE = "usage: tscni daemon --socket PATH --plugin NAME[=FILE]... [--del-spool DIR] [--timeout-ms N] [--drain-timeout-ms N] [--shim PATH]";
 const SPOOL_RESCAN_MS = 1000;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -57,12 +54,6 @@ export function parseDaemonArgs(argv: readonly string[], pluginDir = dirname(pro
     else if (flag === "--shim") out.shimPath = value;
     else if (flag === "--timeout-ms") out.handlerTimeoutMs = ms(flag, value);
     else if (flag === "--drain-timeout-ms") out.drainTimeoutMs = ms(flag, value);
-    else if (flag === "--any-netns") {
-      const names = value.split(",").filter((n) => n !== "");
-      const bad = names.find((n) => !NAME.test(n));
-      if (names.length === 0 || bad !== undefined) throw new UsageError(`--any-netns ${JSON.stringify(value)}: a comma-separated list of plugin names`);
-      out.anyNetns = [...(out.anyNetns ?? []), ...names];
-    }
     else if (flag === "--plugin") {
       const eq = value.indexOf("=");
       const name = eq < 0 ? value : value.slice(0, eq);
@@ -96,8 +87,6 @@ export async function daemonMain(argv: string[]): Promise<number> {
   try {
     args = parseDaemonArgs(argv);
     for (const [name, file] of args.plugins) plugins.set(name, loadPluginBundle(name, file));
-    const unknown = args.anyNetns?.filter((n) => !plugins.has(n)) ?? [];
-    if (unknown.length) throw new UsageError(`--any-netns names ${unknown.join(", ")}, which this daemon does not serve (it serves ${[...plugins.keys()].join(", ")})`);
   } catch (e) {
     if (e instanceof UsageError || e instanceof PluginLoadError) {
       log(`tscni daemon: ${e.message}`);
@@ -113,7 +102,6 @@ export async function daemonMain(argv: string[]): Promise<number> {
     ...(args.handlerTimeoutMs && { handlerTimeoutMs: args.handlerTimeoutMs }),
     ...(args.drainTimeoutMs && { drainTimeoutMs: args.drainTimeoutMs }),
     ...(args.shimPath && { shimPath: args.shimPath }),
-    ...(args.anyNetns && { anyNetns: new Set(args.anyNetns) }),
     ...(inheritedSocket() && { listenFd: 3 }),
     ...(spool && { onAdd: (key: string) => spool.noteAdd(key) }),
   });

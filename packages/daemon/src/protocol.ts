@@ -22,6 +22,8 @@ export interface Request {
   plugin: string;
   env: Record<string, string>;
   stdin: Buffer;
+  /** Not on the wire: the caller's network namespace (a path) when it is not the daemon's (server.ts). */
+  callerNetns?: string | undefined;
 }
 
 /** The environment block: entries without "=" are ignored, as a process environment would be read. */

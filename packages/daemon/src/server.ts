@@ -23,6 +23,7 @@ import { INVOCATION_HOST_KEY } from "@tscni/invoke";
 import type { InvocationHost } from "@tscni/invoke";
 import { CniError, ErrorCode } from "@tscni/types";
 import { setSpawnHost, spawnHost } from "@tscni/types/spawn-host";
+import type { SpawnHost, SpawnRequest } from "@tscni/types/spawn-host";
 import { KeyedQueue } from "./keyed-queue.js";
 import { ShimCache } from "./shim-file.js";
 import { SHIM_FILE_NAME } from "./install.js";
@@ -45,12 +46,6 @@ export interface DaemonOptions {
   listenFd?: number;
   /** Called when an ADD of container ID + ifname is accepted (the DEL spool drops older DELs of that key). */
   onAdd?: (key: string) => void;
-  /**
-   * Plugins served to callers in any network namespace: those that act only in
-   * the container's (CNI_NETNS) or on files. Every other plugin is refused to a
-   * caller whose namespace is known to differ from the daemon's (see #refusal).
-   */
-  anyNetns?: ReadonlySet<string>;
 }
 
 /** What the accept helper learnt of a connection's caller (SO_PEERCRED, /proc/<pid>/ns/net; "" when unknown). */
@@ -67,6 +62,8 @@ export interface Outcome {
 interface RequestContext {
   fail: (error: unknown) => void;
   env: Record<string, string>;
+  /** The caller's network namespace (a path) when it is not the daemon's: host-side commands run there. */
+  callerNetns: string | undefined;
 }
 
 /**
@@ -97,6 +94,8 @@ export class Daemon {
   readonly #shims = new ShimCache();
   #frontDoor: ChildProcess | undefined;
   #spawners: SpawnerPool | undefined;
+  /** Registered while listening: the spawner pool's commands and lock, and each request's caller namespace. */
+  #spawnHost: SpawnHost | undefined;
   #onLost: ((why: string) => void) | undefined;
   readonly #peers = new WeakMap<Socket, Peer>();
   /** "net:[inode]" of the daemon's network namespace; "" when /proc cannot tell. */
@@ -121,10 +120,13 @@ export class Daemon {
     this.#registerInvocationHost();
     // Commands plugins run (ip, nsenter, nft) start from the small shim, not by a fork of this large process.
     // TSCNI_DAEMON_SPAWNER=node keeps Node's spawn (to compare, or to rule the spawner out).
-    if (process.env.TSCNI_DAEMON_SPAWNER !== "node") {
-      this.#spawners = new SpawnerPool(this.#shimPath());
-      setSpawnHost(this.#spawners);
-    }
+    if (process.env.TSCNI_DAEMON_SPAWNER !== "node") this.#spawners = new SpawnerPool(this.#shimPath());
+    const pool = this.#spawners;
+    this.#spawnHost = {
+      ...(pool && { run: (r: SpawnRequest) => pool.run(r), lock: (fd: number, ms: number) => pool.lock(fd, ms) }),
+      callerNetns: () => this.#context.getStore()?.callerNetns,
+    };
+    setSpawnHost(this.#spawnHost);
     const server = createServer({ keepAlive: false, requestTimeout: 0, headersTimeout: 10_000 }, (req, res) => this.#handle(req, res));
     server.maxHeadersCount = 32;
     server.on("connection", (s: Socket) => {
@@ -218,8 +220,9 @@ export class Daemon {
     process.off("unhandledRejection", this.#onFatal);
     const global = globalThis as Record<symbol, unknown>;
     if (global[Symbol.for(INVOCATION_HOST_KEY)] === this.#host) delete global[Symbol.for(INVOCATION_HOST_KEY)];
+    if (spawnHost() === this.#spawnHost) setSpawnHost(undefined);
+    this.#spawnHost = undefined;
     if (this.#spawners) {
-      if (spawnHost() === this.#spawners) setSpawnHost(undefined);
       this.#spawners.close();
       this.#spawners = undefined;
     }
@@ -295,9 +298,11 @@ export class Daemon {
     );
     const id = `${process.pid}-${++this.#nextId}`;
     const env = { ...request.env, [REQUEST_ID_VAR]: id };
+    // A delegate run in process belongs to the running request: same caller, same namespace.
+    const callerNetns = request.callerNetns ?? this.#context.getStore()?.callerNetns;
     this.#running.add(id);
     try {
-      const status = await this.#context.run({ fail: (e) => fail(e), env }, () =>
+      const status = await this.#context.run({ fail: (e) => fail(e), env, callerNetns }, () =>
         loaded.dispatch(loaded.plugin, {
           env,
           stdin: request.stdin,
@@ -319,20 +324,25 @@ export class Daemon {
   }
 
   /**
-   * A plugin served here acts in the daemon's network namespace: a bridge or a
-   * veth's host end made for a caller in another namespace would land in the
-   * wrong one and be reported as done. So such a caller is refused, unless the
-   * plugin is one of `anyNetns`. A namespace that cannot be known (peer pid 0,
-   * as for a daemon in a pod without hostPID) is not refused.
+   * An exec'd plugin acts in the runtime's network namespace; one served here
+   * must too. When the accept helper saw the caller in another namespace than
+   * the daemon's, the request runs with that namespace as its host side
+   * (`/proc/<pid>/ns/net` while the waiting shim keeps it alive; the spawn host
+   * places commands there). Checked again now that the request is read: a pid
+   * that no longer shows the namespace the helper saw is refused. Unknown (pid
+   * 0 in a pod without hostPID, or /proc unreadable): the daemon's own.
    */
-  #refusal(plugin: string, peer: Peer | undefined): CniError | undefined {
-    if (!peer?.netns || !this.#ownNetns || peer.netns === this.#ownNetns || this.#o.anyNetns?.has(plugin)) return undefined;
-    this.#log(`tscni daemon: refused ${plugin} to pid ${peer.pid} in network namespace ${peer.netns} (the daemon's is ${this.#ownNetns})`);
-    return new CniError(
-      ErrorCode.InvalidEnvironment,
-      `the tscni daemon runs in network namespace ${this.#ownNetns} but its caller (pid ${peer.pid}) runs in ${peer.netns}: ${plugin} would act in the daemon's namespace, not the caller's`,
-      "start the daemon in the runtime's network namespace (hostNetwork: true in Kubernetes), or list plugins that act only in the container's namespace or on files with --any-netns",
-    );
+  #callerNetns(peer: Peer | undefined): { path?: string; error?: CniError } {
+    if (!peer?.netns || !this.#ownNetns || peer.netns === this.#ownNetns) return {};
+    const path = `/proc/${peer.pid}/ns/net`;
+    let now = "";
+    try {
+      now = readlinkSync(path);
+    } catch {
+      // gone: refused below
+    }
+    if (now === peer.netns) return { path };
+    return { error: new CniError(ErrorCode.TryAgainLater, `the caller (pid ${peer.pid}) left network namespace ${peer.netns} before its request was read`) };
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
@@ -346,11 +356,6 @@ export class Daemon {
       return answer(404, errorOutcome(new CniError(ErrorCode.InvalidEnvironment, `the tscni daemon serves POST ${ROUTE_PREFIX}<plugin>, not ${req.method} ${url.slice(0, 100)}`)));
     }
     const plugin = decodeURIComponent(url.slice(ROUTE_PREFIX.length));
-    const refusal = this.#refusal(plugin, this.#peers.get(req.socket));
-    if (refusal) {
-      res.shouldKeepAlive = false;
-      return answer(403, errorOutcome(refusal));
-    }
     const length = Number(req.headers["content-length"]);
     const envBytes = Number(req.headers[ENV_BYTES_HEADER]);
     if (!Number.isSafeInteger(length) || length > MAX_BYTES) {
@@ -373,7 +378,9 @@ export class Daemon {
       if (body.length !== length) {
         return answer(400, errorOutcome(new CniError(ErrorCode.IOFailure, `the request body has ${body.length} bytes, Content-Length said ${length}`)));
       }
-      const request = { plugin, env: parseEnvBlock(body.subarray(0, envBytes)), stdin: body.subarray(envBytes) };
+      const caller = this.#callerNetns(this.#peers.get(req.socket));
+      if (caller.error) return answer(200, errorOutcome(caller.error));
+      const request = { plugin, env: parseEnvBlock(body.subarray(0, envBytes)), stdin: body.subarray(envBytes), callerNetns: caller.path };
       this.run(request).then(
         (o) => answer(200, o),
         (e) => answer(200, errorOutcome(e)),

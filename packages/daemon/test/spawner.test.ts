@@ -8,13 +8,15 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { spawnRunner } from "../../netns/src/exec.js";
+import { findTool, spawnRunner } from "../../netns/src/exec.js";
+import { netns } from "@tscni/netns";
+import { createTestNetns, removeAllTestNetns } from "@tscni/netns/testkit";
 import { setSpawnHost } from "@tscni/types/spawn-host";
 import { skipReason } from "../../../test/support/prereq.js";
 import { SpawnerPool } from "../src/spawner.js";
 import { SHIM } from "./helpers.js";
 
-const skip = skipReason({ root: true, commands: ["flock"], executables: [SHIM, "/bin/sh", "/bin/cat", "/usr/bin/env"] });
+const skip = skipReason({ root: true, netns: true, commands: ["flock", "nsenter"], executables: [SHIM, "/bin/sh", "/bin/cat", "/usr/bin/env", "/usr/bin/readlink"] });
 
 describe.skipIf(skip)(`spawner${skip ? ` (skipped: ${skip})` : ""}`, () => {
   const pool = new SpawnerPool(SHIM, 4);
@@ -100,6 +102,31 @@ describe.skipIf(skip)(`spawner${skip ? ` (skipped: ${skip})` : ""}`, () => {
       await expect(spawnRunner(["/bin/sleep", "10"], { timeoutMs: 100 })).rejects.toMatchObject({ message: expect.stringContaining("did not finish in 100 ms") });
     } finally {
       setSpawnHost(undefined);
+    }
+  });
+
+  it("a host naming the caller's network namespace: commands run there, through the pool or Node's spawn; nsenter ones as given", async () => {
+    const ns = await createTestNetns("spw-caller");
+    try {
+      const inode = (await spawnRunner(["/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim();
+      const theirs = (await spawnRunner([findTool("nsenter"), `--net=${ns.path}`, "--", "/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim();
+      expect(theirs).not.toBe(inode);
+      // A value only that namespace has (set from outside it, without the host), to tell where a read happens.
+      await spawnRunner([findTool("nsenter"), `--net=${ns.path}`, "--", "/bin/sh", "-c", "echo 77 > /proc/sys/net/ipv4/ip_default_ttl"]);
+      for (const host of [{ run: pool.run.bind(pool), callerNetns: () => ns.path }, { callerNetns: () => ns.path }]) {
+        setSpawnHost(host);
+        try {
+          expect((await spawnRunner(["/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim()).toBe(theirs);
+          // A sysctl of the host side is read (and written) there too, not through this process's /proc.
+          expect(await netns().readSysctl("net.ipv4.ip_default_ttl")).toBe("77");
+          const own = await createTestNetns("spw-own");
+          expect((await spawnRunner([findTool("nsenter"), `--net=${own.path}`, "--", "/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim()).not.toBe(theirs);
+        } finally {
+          setSpawnHost(undefined);
+        }
+      }
+    } finally {
+      await removeAllTestNetns();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { basename, delimiter, join } from "node:path";
 import { CniError, ErrorCode } from "@tscni/types";
 import { type SpawnHost, spawnHost } from "@tscni/types/spawn-host";
 import { NetnsError } from "./errors.js";
@@ -71,19 +71,33 @@ function childEnv(): Record<string, string> {
   return env;
 }
 
-/** Runs through the process's spawn host when it has one (the tscni daemon), else with Node's spawn. */
+/**
+ * The network namespace (a path) the running invocation's host side is in
+ * when it is not this process's: set by a daemon serving a runtime in another
+ * namespace (spawn-host.ts); undefined in an exec'd plugin.
+ */
+export function callerNetns(): string | undefined {
+  return spawnHost()?.callerNetns?.();
+}
+
+/**
+ * Runs through the process's spawn host when it has one (the tscni daemon), else with Node's spawn. A command
+ * that does not enter a namespace itself (nsenter) runs in the caller's namespace when it is another one.
+ */
 export const spawnRunner: Runner = (argv, options = {}) => {
   const host = spawnHost();
-  return host ? runThroughHost(host, argv, options) : runChild(argv, options);
+  const caller = host?.callerNetns?.();
+  const placed = caller === undefined || basename(argv[0] ?? "") === "nsenter" ? argv : [findTool("nsenter"), `--net=${caller}`, "--", ...argv];
+  return host?.run ? runThroughHost(host.run.bind(host), placed, options) : runChild(placed, options);
 };
 
-async function runThroughHost(host: SpawnHost, argv: readonly string[], options: RunOptions): Promise<RunResult> {
+async function runThroughHost(run: NonNullable<SpawnHost["run"]>, argv: readonly string[], options: RunOptions): Promise<RunResult> {
   const [file] = argv;
   if (file === undefined) throw new TypeError("empty argv");
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let o;
   try {
-    o = await host.run({ argv, env: childEnv(), stdin: options.stdin ?? "", timeoutMs });
+    o = await run({ argv, env: childEnv(), stdin: options.stdin ?? "", timeoutMs });
   } catch (e) {
     throw new NetnsError("tool-missing", `cannot run ${file}`, (e as Error).message, { cause: e });
   }

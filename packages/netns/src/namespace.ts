@@ -4,7 +4,7 @@ import { trackWork } from "@tscni/types/work";
 import * as cmd from "./commands.js";
 import type { AddressSpec, BridgeSpec, LinkChanges, RouteSpec, Words } from "./commands.js";
 import { isNetnsError, kindFromStderr, NetnsError } from "./errors.js";
-import { findTool, spawnRunner } from "./exec.js";
+import { callerNetns, findTool, spawnRunner } from "./exec.js";
 import type { Runner } from "./exec.js";
 import { parseLinks, parseRoutes } from "./ip-json.js";
 import type { Address, Link, RouteEntry } from "./ip-json.js";
@@ -375,7 +375,9 @@ export class NetNs {
   /** Writes `/proc/sys/<key>` as seen from this namespace (`net/ipv6/conf/eth0/accept_dad` or dotted). */
   async sysctl(key: string, value: string): Promise<void> {
     const file = sysctlPath(key);
-    if (this.path === undefined) {
+    // Written by this process only where /proc/sys/net is the host side's: not in a daemon serving a caller
+    // in another namespace (callerNetns), whose command runner then places tee there.
+    if (this.path === undefined && callerNetns() === undefined) {
       await writeFile(file, value);
       return;
     }
@@ -385,7 +387,7 @@ export class NetNs {
 
   async readSysctl(key: string): Promise<string> {
     const file = sysctlPath(key);
-    if (this.path === undefined) return (await readFile(file, "utf8")).trim();
+    if (this.path === undefined && callerNetns() === undefined) return (await readFile(file, "utf8")).trim();
     return (await this.#exec("cat", [file])).trim();
   }
 

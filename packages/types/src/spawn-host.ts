@@ -3,7 +3,8 @@
  * tscni daemon) can run commands for plugins more cheaply than Node's own
  * spawn, which forks the whole (large) process. It registers a host here and
  * @tscni/netns runs iproute2, nsenter and nft through it, and @tscni/ipam's
- * lock takes its flock through it. An exec'd plugin
+ * lock takes its flock through it. The host also says in which network
+ * namespace the running invocation's host side is (callerNetns). An exec'd plugin
  * registers nothing and spawns as always. Keyed by Symbol.for on globalThis:
  * each plugin bundle a daemon loads carries its own copy of this module.
  */
@@ -32,12 +33,21 @@ export interface SpawnOutcome {
 export type HostLockOutcome = { kind: "locked" } | { kind: "timed-out" } | { kind: "unavailable"; why: string };
 
 export interface SpawnHost {
-  run(request: SpawnRequest): Promise<SpawnOutcome>;
+  /** Starts a command; without it, commands start with Node's spawn. */
+  run?(request: SpawnRequest): Promise<SpawnOutcome>;
   /**
    * An exclusive flock(2) on this process's descriptor `fd` (on its open file description, as flock(1) given
    * the descriptor by inheritance would take it), within `timeoutMs`.
    */
   lock?(fd: number, timeoutMs: number): Promise<HostLockOutcome>;
+  /**
+   * The network namespace (a path) of the runtime that made the running
+   * invocation, when it is not this process's: a daemon serving a runtime in
+   * another namespace. Host-side work must happen there, as it would in an
+   * exec'd plugin: @tscni/netns then runs every command that does not enter a
+   * namespace of its own (ip, tc, nft, sysctl writes) through nsenter into it.
+   */
+  callerNetns?(): string | undefined;
 }
 
 const KEY = Symbol.for("tscni.spawnHost");
