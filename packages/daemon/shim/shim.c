@@ -470,24 +470,29 @@ static void refuse(int fd, const struct ucred *cred) {
 }
 
 /*
- * The caller's network namespace as "net:[inode]", for the daemon to compare
- * with its own (a plugin acting on the host side must not act in the wrong
- * one); empty when it cannot be known: pid 0 (the caller's pid namespace is
- * not ours, as in a pod without hostPID) or a /proc entry we may not stat.
+ * The caller's network namespace as "net:[inode]", for the daemon to run the
+ * request's host side there (an exec'd plugin acts in its runtime's); empty
+ * when it cannot be known: pid 0 (the caller's pid namespace is not ours, as
+ * in a pod without hostPID) or a /proc entry we may not stat. -1 when the
+ * caller is gone: its request must not run in some other namespace, and
+ * nobody waits for the answer.
  */
-static void peer_netns(const struct ucred *cred, char *out, size_t size) {
+static int peer_netns(const struct ucred *cred, char *out, size_t size) {
   char path[64];
   struct stat st;
   out[0] = 0;
-  if (cred->pid <= 0) return;
+  if (cred->pid <= 0) return 0;
   snprintf(path, sizeof path, "/proc/%d/ns/net", (int)cred->pid);
-  if (stat(path, &st) == 0) snprintf(out, size, "net:[%lu]", (unsigned long)st.st_ino);
+  if (stat(path, &st) == 0) {
+    snprintf(out, size, "net:[%lu]", (unsigned long)st.st_ino);
+    return 0;
+  }
+  return errno == ENOENT || errno == ESRCH ? -1 : 0;
 }
 
 /* One line with the connection attached; 0 when the channel took it. */
-static int hand_over(int channel, int fd, const struct ucred *cred) {
-  char line[256], netns[48];
-  peer_netns(cred, netns, sizeof netns);
+static int hand_over(int channel, int fd, const struct ucred *cred, const char *netns) {
+  char line[256];
   int n = snprintf(line, sizeof line, "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Socket\",\"msg\":{\"tscniPeer\":{\"pid\":%d,\"uid\":%u,\"netns\":\"%s\"}}}\n",
                    (int)cred->pid, (unsigned)cred->uid, netns);
   struct iovec iov = {line, (size_t)n};
@@ -581,7 +586,13 @@ static int accept_main(int argc, char **argv) {
         close(fd);
         continue;
       }
-      if (hand_over(channel, fd, &cred)) return 1;
+      char netns[48];
+      if (peer_netns(&cred, netns, sizeof netns) < 0) {
+        fprintf(stderr, "tscni daemon: dropped a connection from pid %d, which exited before it was accepted\n", (int)cred.pid);
+        close(fd);
+        continue;
+      }
+      if (hand_over(channel, fd, &cred, netns)) return 1;
       close(fd);
       awaiting_ack = 1;
     }

@@ -248,20 +248,14 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
       expect(daemon!.log()).toMatch(/refused a connection from pid \d+ uid 65534/);
       // Refused callers that hung up before the refusal is written (the accept helper is stopped meanwhile, so
       // they are gone when it gets to them): it survives them; it once died of SIGPIPE, and the daemon with it.
-      const daemonPid = daemon!.proc.pid!;
-      const helper = readFileSync(`/proc/${daemonPid}/task/${daemonPid}/children`, "utf8")
-        .split(" ")
-        .filter(Boolean)
-        .map(Number)
-        .find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--accept"));
-      expect(helper).toBeDefined();
-      process.kill(helper!, "SIGSTOP");
+      const helper = acceptHelperPid(daemon!);
+      process.kill(helper, "SIGSTOP");
       try {
         const hangUp = `const net = require("node:net"); for (let i = 0; i < 3; i++) net.connect(${JSON.stringify(open)}).on("error", () => {}).destroy();`;
         const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", hangUp], { encoding: "utf8" });
         expect([r.status, r.stderr]).toEqual([0, ""]);
       } finally {
-        process.kill(helper!, "SIGCONT");
+        process.kill(helper, "SIGCONT");
       }
       await new Promise((r) => setTimeout(r, 300));
       expect(daemon!.log()).not.toMatch(/accept helper .* exited/);
@@ -270,6 +264,31 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it("a request whose caller exited before the accept helper got to it is dropped, not run (its namespace is unknowable)", async () => {
+    await start();
+    const data = join(dir, "ipam-gone");
+    const envBlock = Buffer.from(Object.entries(env("ADD", { CNI_CONTAINERID: "gone-1" })).map(([k, v]) => `${k}=${v}\0`).join(""));
+    const body = Buffer.concat([envBlock, Buffer.from(hostLocal(data))]);
+    const head = `POST /v1/exec/host-local HTTP/1.1\r\nHost: tscni\r\nX-Tscni-Env-Bytes: ${envBlock.length}\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const request = Buffer.concat([Buffer.from(head), body]).toString("base64");
+    // Sends the whole request and exits without waiting for the answer, as a shim killed by its runtime would.
+    const client = `const s = require("node:net").connect(${JSON.stringify(socket)}, () => s.write(Buffer.from(${JSON.stringify(request)}, "base64"), () => process.exit(0)));`;
+    const helper = acceptHelperPid(daemon!);
+    process.kill(helper, "SIGSTOP");
+    try {
+      const r = spawnSync(process.execPath, ["-e", client], { encoding: "utf8", timeout: 10_000 });
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+    } finally {
+      process.kill(helper, "SIGCONT");
+    }
+    for (let i = 0; i < 50 && !/dropped a connection/.test(daemon!.log()); i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(data)).toBe(false);
+    expect(daemon!.log()).toMatch(/dropped a connection from pid \d+, which exited before it was accepted/);
+    // A caller that waits is served as ever.
+    expect(runExe(join(bin, "host-local"), env("ADD", { CNI_CONTAINERID: "gone-2" }), hostLocal(data)).status).toBe(0);
   });
 
   it("SIGTERM stops accepting, lets requests in flight finish, removes the socket", async () => {
@@ -396,3 +415,15 @@ describe.skipIf(skip)(`tscni daemon and shim${skip ? ` (skipped: ${skip})` : ""}
     }
   }, 120_000);
 });
+
+/** The daemon's accept helper (its `tscni-shim --accept` child), to stop and continue it. */
+function acceptHelperPid(daemon: RunningDaemon): number {
+  const pid = daemon.proc.pid!;
+  const helper = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    .split(" ")
+    .filter(Boolean)
+    .map(Number)
+    .find((child) => readFileSync(`/proc/${child}/cmdline`, "utf8").includes("--accept"));
+  if (helper === undefined) throw new Error(`no accept helper among the children of daemon ${pid}`);
+  return helper;
+}
