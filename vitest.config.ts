@@ -8,10 +8,10 @@ const conformance = ["packages/conformance/test/examples.test.ts", "packages/con
 // What one form has and the others do not: the script bundle's text; a plugin process killed mid-request (through
 // the daemon's shims, killing the shim does not stop the request; the daemon's own kill -9 is tested with it).
 const bundleOnly = ["**/bundle-text.test.ts"];
+const execOnly = ["**/killed.test.ts"];
 // A plugin's own sockets are opened in the daemon's namespace (Node cannot open one in another): cluster-ipam's
 // etcd, which this test serves inside each node's namespace only, is out of the daemon's reach.
 const daemonNamespaceSockets = ["examples/cluster-ipam/test/chain-netns.test.ts"];
-const execOnly = ["**/killed.test.ts"];
 
 // Workspace packages resolve to their TypeScript sources through the "source"
 // export condition, so tests never need a prior library build.

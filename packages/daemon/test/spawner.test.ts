@@ -107,20 +107,21 @@ describe.skipIf(skip)(`spawner${skip ? ` (skipped: ${skip})` : ""}`, () => {
 
   it("a host naming the caller's network namespace: commands run there, through the pool or Node's spawn; nsenter ones as given", async () => {
     const ns = await createTestNetns("spw-caller");
+    const readNetns = async (prefix: string[] = []) => (await spawnRunner([...prefix, "/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim();
+    const enter = (path: string) => [findTool("nsenter"), `--net=${path}`, "--"];
     try {
-      const inode = (await spawnRunner(["/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim();
-      const theirs = (await spawnRunner([findTool("nsenter"), `--net=${ns.path}`, "--", "/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim();
-      expect(theirs).not.toBe(inode);
+      const theirs = await readNetns(enter(ns.path));
+      expect(theirs).not.toBe(await readNetns());
       // A value only that namespace has (set from outside it, without the host), to tell where a read happens.
-      await spawnRunner([findTool("nsenter"), `--net=${ns.path}`, "--", "/bin/sh", "-c", "echo 77 > /proc/sys/net/ipv4/ip_default_ttl"]);
+      await spawnRunner([...enter(ns.path), "/bin/sh", "-c", "echo 77 > /proc/sys/net/ipv4/ip_default_ttl"]);
       for (const host of [{ run: pool.run.bind(pool), callerNetns: () => ns.path }, { callerNetns: () => ns.path }]) {
         setSpawnHost(host);
         try {
-          expect((await spawnRunner(["/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim()).toBe(theirs);
-          // A sysctl of the host side is read (and written) there too, not through this process's /proc.
+          expect(await readNetns()).toBe(theirs);
+          // A sysctl of the host side is read there too, not through this process's /proc.
           expect(await netns().readSysctl("net.ipv4.ip_default_ttl")).toBe("77");
           const own = await createTestNetns("spw-own");
-          expect((await spawnRunner([findTool("nsenter"), `--net=${own.path}`, "--", "/usr/bin/readlink", "/proc/self/ns/net"])).stdout.trim()).not.toBe(theirs);
+          expect(await readNetns(enter(own.path))).not.toBe(theirs);
         } finally {
           setSpawnHost(undefined);
         }

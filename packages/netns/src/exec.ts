@@ -86,7 +86,7 @@ export function callerNetns(): string | undefined {
  */
 export const spawnRunner: Runner = (argv, options = {}) => {
   const host = spawnHost();
-  const caller = host?.callerNetns?.();
+  const caller = callerNetns();
   const placed = caller === undefined || basename(argv[0] ?? "") === "nsenter" ? argv : [findTool("nsenter"), `--net=${caller}`, "--", ...argv];
   return host?.run ? runThroughHost(host.run.bind(host), placed, options) : runChild(placed, options);
 };

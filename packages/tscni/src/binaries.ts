@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { CODE_CACHE_SUFFIX, stageFile, syncDirectory, tempPathFor } from "@tscni/bundle";
 import { launcherFor } from "@tscni/daemon/shim-config";
-import { launchedEntries, pruneStore, statSignature, STORE_NAME, storeDir } from "./bundle-store.js";
+import { launchedEntries, pruneStore, SignatureMemo, statSignature, STORE_NAME, storeDir } from "./bundle-store.js";
 import { InstallError, messageOf } from "./errors.js";
 import { readRecord } from "./record.js";
 import { execVersion } from "./smoke.js";
@@ -47,22 +47,13 @@ interface Staged {
   action: string;
 }
 
-/**
- * Pairs of files found equal, with the stat signatures both had then. A --watch
- * check every few seconds would otherwise read an 87 MB SEA twice each time;
- * any write, chmod or rename changes mtime or ctime, and so the signature.
- */
-const verified = new Map<string, string>();
+/** Whether pairs of files were equal, by the stat signatures both had (a SEA is 87 MB). */
+const compared = new SignatureMemo<boolean>();
 
 async function sameBytes(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([stat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
   if (!sa?.isFile() || !sb?.isFile() || sa.size !== sb.size) return false;
-  const key = `${a}\0${b}`;
-  const sig = `${statSignature(sa)}|${statSignature(sb)}`;
-  if (verified.get(key) === sig) return true;
-  if (!(await equalContents(a, b))) return false;
-  verified.set(key, sig);
-  return true;
+  return compared.get(`${a}\0${b}`, `${statSignature(sa)}|${statSignature(sb)}`, () => equalContents(a, b));
 }
 
 /** Compares in 1 MiB pieces: a SEA is not read into memory whole (twice) for a comparison. */
@@ -151,17 +142,13 @@ interface StoreWrites {
   lines: string[];
 }
 
-/** Launchers found to hold the bytes an install wants (by path and those bytes' digest), with their signature then. */
-const heldLaunchers = new Map<string, string>();
+/** Whether launchers held the bytes an install wants (by path and those bytes' digest). */
+const heldLaunchers = new SignatureMemo<boolean>();
 
 async function holdsBytes(path: string, bytes: Buffer, digest: string): Promise<boolean> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isFile() || info.size !== bytes.length || (info.mode & 0o7777) !== 0o755) return false;
-  const key = `${path}\0${digest}`;
-  if (heldLaunchers.get(key) === statSignature(info)) return true;
-  if (!(await readFile(path)).equals(bytes)) return false;
-  heldLaunchers.set(key, statSignature(info));
-  return true;
+  return heldLaunchers.get(`${path}\0${digest}`, statSignature(info), async () => (await readFile(path)).equals(bytes));
 }
 
 async function readLauncher(shimFile: string): Promise<Buffer> {

@@ -38,19 +38,31 @@ export function statSignature(s: Stats): string {
   return `${s.dev}:${s.ino}:${s.size}:${s.mode}:${s.mtimeMs}:${s.ctimeMs}`;
 }
 
-/** Launch targets read from launchers, by path, with the signature the file had: a --watch check rereads none. */
-const targets = new Map<string, { signature: string; target: string | undefined }>();
+/**
+ * What was read from files, kept while their stat signatures stay the same: a
+ * --watch check every few seconds rereads nothing unchanged (an 87 MB SEA, the
+ * launchers); any write, chmod or rename changes mtime or ctime, so the signature.
+ */
+export class SignatureMemo<T> {
+  readonly #known = new Map<string, { signature: string; value: T }>();
+
+  async get(key: string, signature: string, read: () => Promise<T>): Promise<T> {
+    const known = this.#known.get(key);
+    if (known?.signature === signature) return known.value;
+    const value = await read();
+    this.#known.set(key, { signature, value });
+    return value;
+  }
+}
+
+/** Launch targets read from launchers, by path. */
+const targets = new SignatureMemo<string | undefined>();
 
 /** The store entry (hash directory name) the file at `path` launches, if it is a launcher into `binDir`'s store. */
 async function launchedEntry(binDir: string, path: string): Promise<string | undefined> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isFile() || info.size > MAX_LAUNCHER_BYTES) return undefined;
-  let known = targets.get(path);
-  if (known?.signature !== statSignature(info)) {
-    known = { signature: statSignature(info), target: readShimConfig(await readFile(path).catch(() => Buffer.alloc(0)))?.launch };
-    targets.set(path, known);
-  }
-  const target = known.target;
+  const target = await targets.get(path, statSignature(info), async () => readShimConfig(await readFile(path).catch(() => Buffer.alloc(0)))?.launch);
   if (!target) return undefined;
   const entry = dirname(target);
   return dirname(entry) === storeDir(binDir) ? basename(entry) : undefined;

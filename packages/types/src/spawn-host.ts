@@ -4,9 +4,10 @@
  * spawn, which forks the whole (large) process. It registers a host here and
  * @tscni/netns runs iproute2, nsenter and nft through it, and @tscni/ipam's
  * lock takes its flock through it. The host also says in which network
- * namespace the running invocation's host side is (callerNetns). An exec'd plugin
- * registers nothing and spawns as always. Keyed by Symbol.for on globalThis:
- * each plugin bundle a daemon loads carries its own copy of this module.
+ * namespace the running invocation's host side is (callerNetns). An exec'd
+ * plugin registers nothing and spawns as always. Keyed by Symbol.for on
+ * globalThis: each plugin bundle a daemon loads carries its own copy of this
+ * module.
  */
 
 export interface SpawnRequest {
